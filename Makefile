@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 JOBS ?= 2
 
-.PHONY: install test demo docs bench experiments export clean-nbs readme help
+.PHONY: install test demo docs chromium bench experiments export clean-nbs readme help
 
 help:
 	@echo "make demo  - set up and run the main job (causalimpute demo)"
@@ -39,5 +39,15 @@ readme: install
 
 # hygiene (clean + in sync), every notebook's inline tests (slow/gpu cells skipped) and tests/ -- all through pytest,
 # so the last line is pytest's summary and any failure makes the target fail
-test: install
+# (tests/test_docs.py builds the docs site first when a notebook is newer than it, and opens it in headless Chromium)
+test: install chromium
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 MPLBACKEND=Agg $(PY) -m pytest tests -n $(JOBS) -q -p no:cacheprovider
+
+# the documentation site without a Quarto binary: nbdev prepares the notebooks (_proc/), smalldocs renders them (_docs/),
+# KaTeX comes from the npm registry (no CDN); incremental: only changed notebooks are processed again
+docs: install
+	$(PY) tools/build_docs.py
+
+# headless Chromium for the docs' browser test (tests/test_docs.py): Debian's package, installed once
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver > /dev/null; }
