@@ -1,0 +1,142 @@
+"The `causalimpute` command line on a small CSV: round trip, skipped columns, a bad column, the input never touched, exit codes."
+import csv, io, os, shutil, subprocess, sys, contextlib
+from pathlib import Path
+import numpy as np, pandas as pd
+import pytest
+
+CSV = ("id,name,age,score,weight\n"
+       "1,ann,34,0.10,61.5\n"
+       "2,bob,NA,0.25,70\n"
+       "3,,51,,82.25\n"
+       "4,dan,28,0.40,\n"
+       "5,eve,45,0.31,58\n"
+       "6,fay,39,NaN,66.0\n"
+       "7,gus,62,0.18,90.5\n")
+FEATURES = ["age", "score", "weight"]
+
+
+def _script():
+    "The installed console script, or the same entry point through the interpreter."
+    exe = Path(sys.executable).parent / "causalimpute"
+    if exe.exists(): return [str(exe)]
+    return [sys.executable, "-c", "import sys; from causalimpute.cli import main; sys.exit(main())"]
+
+
+def _cli(*args, cwd=None):
+    "Run the console script in a subprocess; return the completed process."
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+    return subprocess.run(_script() + [str(a) for a in args], capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
+
+
+def _main(*args):
+    "Run `causalimpute.cli.main` in this process; return (exit code, stdout, stderr)."
+    from causalimpute.cli import main
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try: code = main([str(a) for a in args])
+        except SystemExit as e: code = e.code
+    return code, out.getvalue(), err.getvalue()
+
+
+def _cells(path):
+    "Every cell of a CSV file as text."
+    with open(path, newline="") as f: return list(csv.reader(f))
+
+
+@pytest.fixture
+def src(tmp_path):
+    p = tmp_path / "in.csv"
+    p.write_text(CSV)
+    return p
+
+
+def test_round_trip_console_script(src, tmp_path):
+    out = tmp_path / "out.csv"
+    mtime = src.stat().st_mtime_ns
+    res = _cli("impute", src, "-o", out, "--method", "mean", "--skip", "id,name")
+    assert res.returncode == 0, res.stderr
+    assert "imputed 4 missing cell(s)" in res.stderr, res.stderr
+    assert src.read_text() == CSV and src.stat().st_mtime_ns == mtime          # IN untouched
+    before, after = _cells(src), _cells(out)
+    assert after[0] == before[0]                                                # same header, same order
+    assert len(after) == len(before)
+    X = pd.read_csv(src)
+    for i, (b, a) in enumerate(zip(before[1:], after[1:])):
+        for j, col in enumerate(before[0]):
+            if col in ("id", "name") or not pd.isna(X.loc[i, col]):
+                assert a[j] == b[j], f"row {i} column {col}: {b[j]!r} became {a[j]!r}"   # observed and skipped cells verbatim
+    Y = pd.read_csv(out)
+    assert not Y[FEATURES].isna().any().any()
+    np.testing.assert_allclose(Y.loc[X.age.isna(), "age"], X.age.mean())       # mean imputation, original units
+    np.testing.assert_allclose(Y.loc[X.score.isna(), "score"], X.score.mean())
+    assert Y.name.isna().sum() == 1                                             # a skipped column keeps its hole
+
+
+@pytest.mark.parametrize("method", ["median", "knn"])
+def test_round_trip_in_process(src, tmp_path, method):
+    from causalimpute.core import available_imputers
+    if method not in available_imputers(): pytest.skip(f"{method} is not registered in this installation")
+    out = tmp_path / "out.csv"
+    code, _, err = _main("impute", src, "-o", out, "--method", method, "--skip", "name,id", "-q")
+    assert code == 0, err
+    X, Y = pd.read_csv(src), pd.read_csv(out)
+    assert not Y[FEATURES].isna().any().any()
+    obs = X[FEATURES].notna().to_numpy()
+    assert np.array_equal(X[FEATURES].to_numpy()[obs], Y[FEATURES].to_numpy()[obs])
+    pd.testing.assert_frame_equal(X[["id", "name"]], Y[["id", "name"]])
+    assert src.read_text() == CSV
+
+
+def test_bad_column_named(src, tmp_path):
+    out = tmp_path / "out.csv"
+    res = _cli("impute", src, "-o", out, "--method", "mean", "--skip", "id")
+    assert res.returncode == 1
+    assert "non-numeric feature column(s): 'name'" in res.stderr, res.stderr
+    assert "Traceback" not in res.stderr
+    assert not out.exists() and src.read_text() == CSV
+    # one stray text marker makes a numeric column non-numeric: it is named too
+    bad = tmp_path / "bad.csv"
+    bad.write_text(CSV.replace("0.25", "n.a."))
+    code, _, err = _main("impute", bad, "-o", out, "--method", "mean", "--skip", "id,name")
+    assert code == 1 and "'score'" in err and "n.a." in err, err
+
+
+def test_never_overwrites_input(src, tmp_path):
+    for target in [src, tmp_path / "." / "in.csv"]:
+        code, _, err = _main("impute", src, "-o", target, "--method", "mean", "--skip", "id,name")
+        assert code == 1 and "never overwrites its input" in err, err
+    link = tmp_path / "link.csv"
+    link.symlink_to(src)
+    code, _, err = _main("impute", src, "-o", link, "--method", "mean", "--skip", "id,name", "--force")
+    assert code == 1 and "never overwrites its input" in err, err
+    assert src.read_text() == CSV
+
+
+def test_existing_output_needs_force(src, tmp_path):
+    out = tmp_path / "out.csv"
+    out.write_text("keep me\n")
+    code, _, err = _main("impute", src, "-o", out, "--method", "mean", "--skip", "id,name")
+    assert code == 1 and "--force" in err and out.read_text() == "keep me\n"
+    code, _, err = _main("impute", src, "-o", out, "--method", "mean", "--skip", "id,name", "--force", "-q")
+    assert code == 0, err
+    assert not pd.read_csv(out)[FEATURES].isna().any().any()
+
+
+def test_exit_codes(src, tmp_path):
+    out = tmp_path / "out.csv"
+    assert _main("impute", src)[0] == 2                                              # usage: no -o
+    assert _main("frobnicate")[0] == 2                                               # usage: no such command
+    code, _, err = _main("impute", tmp_path / "missing.csv", "-o", out)
+    assert code == 1 and "does not exist" in err
+    code, _, err = _main("impute", src, "-o", out, "--method", "no_such", "--skip", "id,name")
+    assert code == 1 and "unknown imputer 'no_such'" in err
+    code, _, err = _main("impute", src, "-o", out, "--method", "mean", "--skip", "id,town")
+    assert code == 1 and "'town'" in err
+    code, _, err = _main("impute", src, "-o", out, "--method", "mean", "--baseline", "mice", "--skip", "id,name")
+    assert code == 1 and "--baseline" in err
+    assert not out.exists() and src.read_text() == CSV
+
+
+def test_list():
+    code, out, _ = _main("list")
+    assert code == 0 and "mean" in out and "diabetes" in out
