@@ -63,9 +63,9 @@ demo: install
 bench: install
 	mkdir -p bench
 	MPLBACKEND=Agg $(BIN)/causalimpute bench --out bench --n-jobs $(JOBS)
-	$(PY) -c "from causalimpute.miracle import benchmark_speed; benchmark_speed(out='bench/miracle_speed')"
+	$(PY) -c "from causalimpute.miracle import benchmark_speed; benchmark_speed().to_csv('bench/miracle_speed.csv', index=False)"
 	$(PY) -c "from causalimpute.miri import benchmark_speed; benchmark_speed(out='bench/miri_speed')"
-	$(PY) tools/bench_scale.py --out bench/scale
+	$(PY) tools/bench_scale.py | tee bench/scale.md
 
 # the papers' experiments (nbs/20-22): execute every cell of the three notebooks, `slow` ones included, in place, then clean them.
 # Settings follow the hardware with no code change: reduced on a CPU (about 20 min on a 2-core machine), full where torch sees

@@ -95,22 +95,6 @@ def frame(X, columns=None, index=None):
 # Known bugs in other helpers' modules: (imputer name, test case) -> reason. The failing cases are marked xfail(strict=True), so they
 # show up as XPASS (a failure) once fixed and the entry has to go.
 KNOWN = {
-    ("miri", "init='no-such-imputer'"):
-        "miri: MIRI(init='no-such-imputer').fit(X) raises ValueError(\"unknown imputer 'no-such-imputer'; available: ...\") from "
-        "core.make_imputer; the message does not name the parameter `init`",
-    ("miri", "cpu_threads=0"): "miri: MIRI(cpu_threads=0).fit(X) raises RuntimeError('set_num_threads expects a positive integer') "
-                               "from inside torch (torch.set_num_threads); cpu_threads is not validated",
-    ("miri", "cpu_threads=-1"): "miri: MIRI(cpu_threads=-1).fit(X): RuntimeError from torch.set_num_threads, as for cpu_threads=0",
-    ("miri", "warm_start='yes'"): "miri: MIRI(warm_start='yes').fit(X) is accepted (any truthy value): warm_start is not checked to be "
-                                  "a bool, unlike MICE's sample_posterior",
-    ("miri", "far_outside_training_range"):
-        "miri: MIRI.transform on a new row whose observed value lies 1e6 training standard deviations out raises FloatingPointError("
-        "'MIRI diverged: the ODE solve produced NaN, inf or values beyond 10000 standard deviations ... Lower lr'); the check in "
-        "miri._solve tests |z1| over all coordinates, observed ones (m * cond) included, so any observed value beyond 1e4 SD is refused "
-        "and blamed on divergence",
-    ("miracle", "baseline='no-such-choice'"):
-        "miracle: MIRACLE(baseline='no-such-choice').fit(X) raises ValueError(\"unknown imputer 'no-such-choice'; available: ...\") "
-        "from core.make_imputer; the message does not name the parameter `baseline`",
 }
 
 
