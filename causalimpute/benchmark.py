@@ -4,13 +4,13 @@
 
 # %% ../nbs/12_benchmark.ipynb #65f75b57
 from __future__ import annotations
-import contextlib, hashlib, json, os, sys, time, warnings
+import hashlib, json, os, sys, time, warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from itertools import product
 from pathlib import Path
 import multiprocessing as mp
 import numpy as np, pandas as pd
-from .core import make_imputer, progress
+from .core import make_imputer, progress, torch_threads
 from .missingness import ampute
 from .metrics import rmse, mae, mmd_reference
 from .datasets import load_dataset
@@ -128,14 +128,6 @@ def _init_worker(threads):
     torch.set_num_threads(threads)
     warnings.filterwarnings("ignore")
 
-@contextlib.contextmanager
-def _torch_threads(n):
-    "Run the block with `n` torch intra-op threads; restore the setting after."
-    import torch
-    old = torch.get_num_threads(); torch.set_num_threads(n)
-    try: yield
-    finally: torch.set_num_threads(old)
-
 def _run(cell): return run_cell(**cell)
 
 def run_benchmark(datasets=("wine",),                  # dataset names (`list_datasets`)
@@ -165,7 +157,7 @@ def run_benchmark(datasets=("wine",),                  # dataset names (`list_da
         if cache is not None and row["status"] == "ok": (cache / cell_key(grid[i])).write_text(json.dumps(row))
     threads = threads or max(1, (os.cpu_count() or 1) // n_jobs)
     if n_jobs == 1 and not isolate:
-        with _torch_threads(threads):
+        with torch_threads(threads):
             for i in progress(todo, verbose, desc="benchmark"): done(i, _run(grid[i]))
     elif todo:
         fresh = {"max_tasks_per_child": 1} if isolate and sys.version_info >= (3, 11) else {}

@@ -13,8 +13,8 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 # %% auto #0
-__all__ = ['observed_mask', 'as_float_table', 'fit_scaler', 'resolve_device', 'check_seed', 'torch_seed', 'progress',
-           'validate_for', 'finish', 'Imputer', 'check_imputer', 'register_imputer', 'available_imputers',
+__all__ = ['observed_mask', 'as_float_table', 'fit_scaler', 'resolve_device', 'check_seed', 'torch_seed', 'torch_threads',
+           'progress', 'validate_for', 'finish', 'Imputer', 'check_imputer', 'register_imputer', 'available_imputers',
            'make_imputer']
 
 # %% ../nbs/00_core.ipynb #a0e50f8d
@@ -115,6 +115,15 @@ def torch_seed(seed:int, device=None):
     with torch.random.fork_rng(devices=cuda):
         torch.manual_seed(seed)
         yield
+
+@contextlib.contextmanager
+def torch_threads(n, device=None):
+    "Run a block with `n` torch threads when `device` is the CPU (None: leave the setting alone); the caller's setting is restored on exit."
+    if n is None or (device is not None and torch.device(device).type != "cpu"):
+        yield; return
+    before = torch.get_num_threads(); torch.set_num_threads(n)
+    try: yield
+    finally: torch.set_num_threads(before)
 
 # %% ../nbs/00_core.ipynb #f624ad8a
 def progress(iterable, verbose=True, desc=None, total=None):

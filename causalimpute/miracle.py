@@ -4,20 +4,20 @@
 
 # %% ../nbs/07_miracle.ipynb #c2ead877
 from __future__ import annotations
-import collections, contextlib, numbers, time
+import collections, numbers, time
 import numpy as np, pandas as pd
 import torch
 from torch import nn
 import torch.nn.functional as F
 from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
-from .core import Imputer, register_imputer, make_imputer, progress
+from .core import Imputer, register_imputer, make_imputer, progress, torch_threads
 from .acyclicity import acyclicity, adjacency_from_weights, AcyclicityPenalty
 from .moments import moment_penalty
 from .metrics import rmse
 
 # %% auto #0
-__all__ = ['MiracleNet', 'miracle_loss', 'batches', 'WindowAverage', 'MIRACLE', 'predict_features', 'single_thread', 'adjacency_',
+__all__ = ['MiracleNet', 'miracle_loss', 'batches', 'WindowAverage', 'MIRACLE', 'predict_features', 'adjacency_',
            'plot_adjacency', 'plot_history', 'benchmark_speed', 'fast_baselines', 'refinement_experiment']
 
 # %% ../nbs/07_miracle.ipynb #036f5f21
@@ -186,20 +186,11 @@ def _train(self, Z0, mask):
 MIRACLE._train = _train
 
 # %% ../nbs/07_miracle.ipynb #a08bc1c7
-@contextlib.contextmanager
-def single_thread(device):
-    "Run the enclosed torch work on one CPU thread when `device` is the CPU; the thread count is restored afterwards."
-    if torch.device(device).type != "cpu":
-        yield; return
-    before = torch.get_num_threads(); torch.set_num_threads(1)
-    try: yield
-    finally: torch.set_num_threads(before)
-
 def _fit_impute(self, Z, mask):
     self.penalty_ = self._check_params()
     self.baseline_ = self._make_baseline()
     self.baseline_imputation_ = Z0 = np.where(mask, Z, np.asarray(self.baseline_.fit_transform(Z), dtype=np.float64))
-    with single_thread(self.device_): return self._train(Z0, mask)
+    with torch_threads(1, self.device_): return self._train(Z0, mask)
 
 def _fit(self, Z, mask): self._fit_impute(Z, mask)
 
@@ -207,7 +198,7 @@ def _impute(self, Z, mask):
     Z0 = np.where(mask, Z, np.asarray(self.baseline_.transform(Z), dtype=np.float64))
     X = torch.as_tensor(Z0, dtype=torch.float32, device=self.device_)
     hole, avg = ~torch.as_tensor(mask, device=self.device_), WindowAverage(self.window)
-    with torch.no_grad(), single_thread(self.device_):
+    with torch.no_grad(), torch_threads(1, self.device_):
         for _ in range(self.window):
             avg.push(predict_features(self.net_, X)); X = torch.where(hole, avg.mean(), X)
     return X.double().cpu().numpy()

@@ -4,10 +4,10 @@
 
 # %% ../nbs/10_miri.ipynb #aebc938c
 from __future__ import annotations
-import contextlib, time, numbers
+import time, numbers
 import numpy as np, pandas as pd
 import torch
-from .core import Imputer, register_imputer, progress, validate_for, finish, torch_seed, make_imputer
+from .core import Imputer, register_imputer, progress, validate_for, finish, torch_seed, make_imputer, torch_threads
 from .flow import VelocityMLP, interpolate, rectified_flow_loss, solve_flow, SOLVERS
 from .missingness import ampute
 from .metrics import mmd_reference, rmse
@@ -44,15 +44,6 @@ PRESETS = {
     "reference": dict(n_rounds=10, n_epochs=100, n_epochs_first=None, batch_size=100, hidden=1001, depth=3, n_freq=0, lr=1e-2, lr_decay=False,
                       solver="euler", n_steps=100, warm_start=False, conditioning="reference", init="noise", clip=None, cpu_threads=None),
 }
-
-# %% ../nbs/10_miri.ipynb #9f0d7355
-@contextlib.contextmanager
-def _cpu_threads(n, device):
-    "Run the block with `n` torch intra-op threads on a CPU device (None: leave as is); restore the setting after."
-    if n is None or device.type != "cpu": yield; return
-    old = torch.get_num_threads(); torch.set_num_threads(n)
-    try: yield
-    finally: torch.set_num_threads(old)
 
 # %% ../nbs/10_miri.ipynb #a08479ad
 def _is_int(v, lo=1): return isinstance(v, (numbers.Integral,)) and not isinstance(v, bool) and v >= lo
@@ -207,7 +198,7 @@ class MIRI(Imputer):
         c = self.config_ = miri_config(self)
         hist, rounds = [], []
         try:
-            with _cpu_threads(c["cpu_threads"], self.device_):
+            with torch_threads(c["cpu_threads"], self.device_):
                 X, net, _, _ = run_miri(_initial_fill(self, Z, mask, c), mask, c, self.device_, self.verbose, hist, rounds)
         finally:                                       # kept even when a round diverges, for diagnosis
             self.history_ = pd.DataFrame(hist, columns=["round", "epoch", "loss"])
@@ -222,7 +213,7 @@ class MIRI(Imputer):
         M = torch.as_tensor(mask, dtype=torch.float32, device=dev)
         start = self.pool_[torch.randint(0, len(self.pool_), (len(M),), device=dev)]     # holes start from a random training row
         X = M * torch.as_tensor(np.nan_to_num(Z), dtype=torch.float32, device=dev) + (1 - M) * start
-        with _cpu_threads(c["cpu_threads"], dev):
+        with torch_threads(c["cpu_threads"], dev):
             return _solve(self.net_, X, M, self.pool_, c).double().cpu().numpy()
 
     def sample(self, X, n_draws:int=5) -> list:
