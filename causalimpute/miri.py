@@ -7,14 +7,15 @@ from __future__ import annotations
 import time, numbers
 import numpy as np, pandas as pd
 import torch
+from torch import nn
 from .core import Imputer, register_imputer, progress, validate_for, finish, torch_seed, make_imputer, torch_threads
-from .flow import VelocityMLP, interpolate, rectified_flow_loss, solve_flow, SOLVERS
+from .flow import VelocityMLP, VelocityConv, interpolate, rectified_flow_loss, solve_flow, SOLVERS
 from .missingness import ampute
 from .metrics import mmd_reference, rmse
 
 # %% auto #0
-__all__ = ['PRESETS', 'INPUT_RANGE', 'MAX_STD', 'TOY_CENTRES', 'flow_inputs', 'flow_batch', 'miri_config', 'run_miri', 'MIRI',
-           'gaussian_mixture_toy', 'benchmark_speed']
+__all__ = ['PRESETS', 'CONV_NET', 'INPUT_RANGE', 'MAX_STD', 'TOY_CENTRES', 'flow_inputs', 'flow_batch', 'image_shape_of',
+           'ImageVelocity', 'miri_config', 'run_miri', 'MIRI', 'gaussian_mixture_toy', 'benchmark_speed']
 
 # %% ../nbs/10_miri.ipynb #0ef7d4a7
 def flow_inputs(z, cond, m, conditioning="clean"):
@@ -45,6 +46,38 @@ PRESETS = {
                       solver="euler", n_steps=100, warm_start=False, conditioning="reference", init="noise", clip=None, cpu_threads=None),
 }
 
+# %% ../nbs/10_miri.ipynb #236b41d0
+CONV_NET = {"default": dict(hidden=32, depth=3), "reference": dict(hidden=64, depth=4)}   # channels, residual blocks (velocity="conv")
+
+def image_shape_of(image_shape, d:int) -> tuple:
+    "`image_shape` ((H, W) or (C, H, W), product `d`) as (C, H, W); a ValueError naming `image_shape` otherwise."
+    pos = lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1
+    ok = isinstance(image_shape, (tuple, list)) and len(image_shape) in (2, 3) and all(pos(v) for v in image_shape)
+    if not ok: raise ValueError(f"image_shape must be (height, width) or (channels, height, width) of positive integers, got {image_shape!r}")
+    shape = tuple(int(v) for v in image_shape)
+    if len(shape) == 2: shape = (1,) + shape
+    if int(np.prod(shape)) != d:
+        raise ValueError(f"image_shape={image_shape!r} holds {int(np.prod(shape))} pixels but the table has {d} features (columns)")
+    return shape
+
+class ImageVelocity(nn.Module):
+    "`VelocityConv` on flat rows: (batch, k*d) inputs become k*C image channels; the velocity comes back flat, (batch, d)."
+    def __init__(self,
+                 n_in:int,     # width of the flat input row: k blocks of d = C*H*W values (values, mask, ...)
+                 shape:tuple,  # (C, H, W) or (H, W) of one image
+                 width:int=32, # channels of the hidden feature maps
+                 n_blocks:int=3, # residual blocks
+                ):
+        super().__init__()
+        self.shape = tuple(shape) if len(shape) == 3 else (1,) + tuple(shape)
+        C, d = self.shape[0], int(np.prod(self.shape))
+        if n_in % d: raise ValueError(f"n_in={n_in} is not a multiple of the {d} pixels of an image of shape {self.shape}")
+        self.conv = VelocityConv((n_in // d) * C, C, width, n_blocks)
+
+    def forward(self, x, t):
+        H, W = self.shape[1:]
+        return self.conv(x.reshape(len(x), -1, H, W), t).reshape(len(x), -1)
+
 # %% ../nbs/10_miri.ipynb #a08479ad
 def _is_int(v, lo=1): return isinstance(v, (numbers.Integral,)) and not isinstance(v, bool) and v >= lo
 
@@ -64,20 +97,30 @@ def _check_config(c):
         raise ValueError(f"cpu_threads must be None or a positive integer, got {c['cpu_threads']!r}")
     if c["clip"] is not None and not (isinstance(c["clip"], numbers.Real) and c["clip"] > 0):
         raise ValueError(f"clip must be None or a positive number, got {c['clip']!r}")
+    if c["velocity"] == "conv" and c["hidden"] % 8:
+        raise ValueError(f"hidden={c['hidden']!r}: with velocity='conv' it is the number of channels, which must be a multiple of 8 (GroupNorm)")
 
-def miri_config(est) -> dict:
-    "The settings `est` (a MIRI) runs with: its preset's values, overridden by the arguments that are not None."
+def miri_config(est, d:int|None=None) -> dict:
+    "The settings `est` (a MIRI) runs with: its preset's values, overridden by the arguments that are not None; `d`: number of features."
     if est.preset not in PRESETS: raise ValueError(f"preset={est.preset!r}: expected one of {sorted(PRESETS)}")
-    c = dict(PRESETS[est.preset])
-    for k in list(c) + ["inference_batch"]:
+    if not (isinstance(est.velocity, str) and est.velocity in ("mlp", "conv")):
+        raise ValueError(f"velocity={est.velocity!r}: expected 'mlp' or 'conv'")
+    c = dict(PRESETS[est.preset], velocity=est.velocity, image_shape=None)
+    if est.velocity == "conv": c.update(CONV_NET[est.preset])
+    for k in list(PRESETS[est.preset]) + ["inference_batch"]:
         v = getattr(est, k)
         if v is not None: c[k] = v
     _check_config(c)
+    if est.velocity == "conv" and est.image_shape is None:
+        raise ValueError("image_shape is required with velocity='conv': (height, width) or (channels, height, width) of one image")
+    if est.image_shape is not None and d is not None: c["image_shape"] = image_shape_of(est.image_shape, d)   # checked whenever given
     return c
 
 # %% ../nbs/10_miri.ipynb #b4cc55c6
 def _new_net(c, d, device):
-    return VelocityMLP(2 * d if c["conditioning"] == "clean" else 3 * d, d, c["hidden"], c["depth"], c["n_freq"]).to(device)
+    n_in = 2 * d if c["conditioning"] == "clean" else 3 * d
+    if c.get("velocity", "mlp") == "conv": return ImageVelocity(n_in, c["image_shape"], c["hidden"], c["depth"]).to(device)
+    return VelocityMLP(n_in, d, c["hidden"], c["depth"], c["n_freq"]).to(device)
 
 def _train_round(net, opt, X, M, c, n_epochs, rnd, history, verbose=False):
     "Train `net` on the current table for `n_epochs`; append (round, epoch, loss) to `history`."
@@ -173,9 +216,11 @@ class MIRI(Imputer):
                  n_epochs=None,        # training epochs per round
                  n_epochs_first=None,  # epochs of the first round when warm-starting (None: n_epochs)
                  batch_size=None,      # rows per training batch
-                 hidden=None,          # width of the velocity MLP's hidden layers
-                 depth=None,           # number of hidden layers
-                 n_freq=None,          # sine/cosine pairs of the time embedding (0 = raw time)
+                 velocity="mlp",       # velocity network: "mlp" (tables) or "conv" (images: residual 3x3 convolutions, needs `image_shape`)
+                 image_shape=None,     # one row as an image: (height, width) or (channels, height, width), C-order flattening; product = columns
+                 hidden=None,          # width of the MLP's hidden layers; with velocity="conv", channels of the feature maps (multiple of 8)
+                 depth=None,           # number of hidden layers; with velocity="conv", number of residual blocks
+                 n_freq=None,          # sine/cosine pairs of the MLP's time embedding (0 = raw time; unused by "conv")
                  lr=None,              # Adam learning rate
                  lr_decay=None,        # cosine decay of the learning rate to lr/10 within each round
                  solver=None,          # ODE solver: "euler" or "heun"
@@ -188,6 +233,7 @@ class MIRI(Imputer):
                  inference_batch=8192, # rows per chunk when solving the ODE
                  seed=None, device="auto", verbose=True):
         self.preset, self.n_rounds, self.n_epochs, self.n_epochs_first, self.batch_size = preset, n_rounds, n_epochs, n_epochs_first, batch_size
+        self.velocity, self.image_shape = velocity, image_shape
         self.hidden, self.depth, self.n_freq, self.lr, self.lr_decay = hidden, depth, n_freq, lr, lr_decay
         self.solver, self.n_steps = solver, n_steps
         self.warm_start, self.conditioning, self.init, self.clip, self.cpu_threads = warm_start, conditioning, init, clip, cpu_threads
@@ -195,7 +241,7 @@ class MIRI(Imputer):
         super().__init__(seed=seed, device=device, verbose=verbose)
 
     def _fit_impute(self, Z, mask):
-        c = self.config_ = miri_config(self)
+        c = self.config_ = miri_config(self, Z.shape[1])
         hist, rounds = [], []
         try:
             with torch_threads(c["cpu_threads"], self.device_):

@@ -333,10 +333,11 @@ ABSURD = {   # explicit cases per registry name (those naming a parameter the cl
     "ot": dict(n_iter=[0], batch_size=[0], lr=[0.0], eps_mult=[0.0], eps_quantile=[1.5], noise=[-1.0], scaling=[1.0, 0.0]),
     "miri": dict(n_rounds=[0, -1], n_epochs=[-1, 0], n_epochs_first=[0], batch_size=[0], hidden=[0], depth=[0], n_freq=[-1],
                  lr=[-1.0, 0.0], solver=["rk99"], n_steps=[0], conditioning=["magic"], init=["no-such-imputer", 3], clip=[0.0],
-                 preset=["turbo"], inference_batch=[0], cpu_threads=[0, -1], warm_start=["yes"]),
+                 preset=["turbo"], inference_batch=[0], cpu_threads=[0, -1], warm_start=["yes"],
+                 velocity=["cnn", 3], image_shape=[(2, 2), "8x8", (0, 3)]),
     "miracle": dict(baseline=["miracle", 3], hidden=[0], epochs=[-1, 0], batch_size=[0], lr=[-1.0, 0.0],
                     acyclicity_weight=[-1.0], moment_weight=[-1.0], sparsity_weight=[-1.0], indicator_weight=[-1.0], window=[0],
-                    schedule=["sometimes"], rho=[-1.0], alpha=[-1.0], eps=[0.5, -0.1]),
+                    schedule=["sometimes"], rho=[-1.0], alpha=[-1.0], eps=[0.5, -0.1], holdout=[0.5, -0.1, True, "10%"]),
 }
 SKIP_GENERIC = {"seed", "device", "verbose", "self"}
 
