@@ -210,27 +210,32 @@ def comparison_table(df:pd.DataFrame, metric="rmse", digits=None) -> pd.DataFram
 _LABELS = {"rmse": "RMSE (standardised)", "mae": "MAE (standardised)", "mmd": "MMD² (standardised)", "seconds": "wall seconds",
            "peak_mb": "peak extra memory (MiB)"}
 
-def plot_results(df:pd.DataFrame, metrics=("rmse", "mmd"), path=None):
-    "One row of panels per metric, one panel per dataset: bars per method and mechanism, error bars over seeds; saved to `path`."
+def plot_results(df:pd.DataFrame, metrics=("rmse", "mmd"), path=None,
+                 ncols:int=4,          # panels per row (datasets wrap onto more rows)
+                 logy=("mmd",)):       # metrics drawn on a log scale (MMD² spans orders of magnitude)
+    "Panels per metric and dataset: bars per method and mechanism, error bars over seeds; saved to `path`."
     import matplotlib.pyplot as plt
     ok = df[df.status == "ok"]
     datasets, methods, mechs = list(dict.fromkeys(ok.dataset)), list(dict.fromkeys(ok.method)), list(dict.fromkeys(ok.mechanism))
-    fig, axes = plt.subplots(len(metrics), len(datasets), figsize=(max(4, 0.5 * len(methods) * len(mechs)) * len(datasets) / 2 + 2, 3.2 * len(metrics)),
+    ncols = max(1, min(ncols, len(datasets))); per = -(-len(datasets) // ncols)        # rows of panels per metric
+    fig, axes = plt.subplots(len(metrics) * per, ncols, figsize=(ncols * max(3.5, 0.32 * len(methods) * len(mechs)), 3.0 * len(metrics) * per),
                              squeeze=False)
     w = 0.8 / max(len(mechs), 1)
     for r, metric in enumerate(metrics):
         for c, d in enumerate(datasets):
-            ax = axes[r, c]
+            ax = axes[r * per + c // ncols, c % ncols]
             g = ok[ok.dataset == d].groupby(["mechanism", "method"])[metric].agg(["mean", "std"])
             for k, mech in enumerate(mechs):
                 vals = [g.loc[(mech, m)] if (mech, m) in g.index else pd.Series({"mean": np.nan, "std": np.nan}) for m in methods]
                 err = [v["std"] for v in vals]
                 ax.bar(np.arange(len(methods)) + (k - (len(mechs) - 1) / 2) * w, [v["mean"] for v in vals], w, label=mech, capsize=2,
                        yerr=None if not np.isfinite(err).any() else np.nan_to_num(err))
+            if metric in logy: ax.set_yscale("log")
             ax.set_xticks(range(len(methods)), methods, rotation=45, ha="right")
             ax.set_title(f"{d}: {_LABELS.get(metric, metric).split(' (')[0]}", fontsize=10)
-            if c == 0: ax.set_ylabel(_LABELS.get(metric, metric))
-    axes[0, -1].legend(fontsize=8)
+            if c % ncols == 0: ax.set_ylabel(_LABELS.get(metric, metric))
+        for c in range(len(datasets), per * ncols): fig.delaxes(axes[r * per + c // ncols, c % ncols])   # empty slots
+    axes[0, ncols - 1].legend(fontsize=8)
     fig.tight_layout()
     if path is not None: fig.savefig(path, dpi=110); plt.close(fig)
     return fig

@@ -17,8 +17,9 @@ from .moments import moment_penalty
 from .metrics import rmse
 
 # %% auto #0
-__all__ = ['MiracleNet', 'miracle_loss', 'batches', 'WindowAverage', 'MIRACLE', 'predict_features', 'adjacency_',
-           'plot_adjacency', 'plot_history', 'benchmark_speed', 'fast_baselines', 'refinement_experiment']
+__all__ = ['MiracleNet', 'miracle_loss', 'batches', 'WindowAverage', 'MIRACLE', 'predict_features', 'holdout_mask',
+           'blend_weights', 'adjacency_', 'plot_adjacency', 'plot_history', 'benchmark_speed', 'fast_baselines',
+           'refinement_experiment']
 
 # %% ../nbs/07_miracle.ipynb #036f5f21
 class MiracleNet(nn.Module):
@@ -62,12 +63,13 @@ def miracle_loss(net:MiracleNet,    # the network
                  penalty:AcyclicityPenalty,  # R1 as a function of h
                  weights:dict,       # indicator, sparsity, acyclicity, moment
                  eps:float=0.01,     # propensity clipping in R2
+                 rec_mask=None,      # entries whose reconstruction counts (default: `m`); held-out entries are observed but left out
                 ) -> dict:           # every term, `total` the weighted sum (differentiable)
     "MIRACLE's loss on one batch: reconstruction + indicator BCE + group lasso + beta1 R1 + beta2 R2."
     rec, logit = net(x)
     W = net.input_weights()
     h = acyclicity(adjacency_from_weights(W, squared=True), squared=True)
-    t = dict(reconstruction=((rec - x) ** 2 * m).sum(1).mean(), sparsity=torch.linalg.vector_norm(W, dim=-1).sum(),
+    t = dict(reconstruction=((rec - x) ** 2 * (m if rec_mask is None else rec_mask)).sum(1).mean(), sparsity=torch.linalg.vector_norm(W, dim=-1).sum(),
              acyclicity=penalty(h), h=h)
     if len(missing_cols):
         r = m[:, missing_cols]
@@ -117,11 +119,14 @@ class MIRACLE(Imputer):
                  schedule="fixed",         # R1: "fixed" rho, alpha (reference) or "augmented_lagrangian" (NOTEARS)
                  rho=1.0, alpha=1.0,       # initial rho and alpha of R1
                  eps=0.01,                 # propensities clipped to [eps, 1 - eps] in R2
+                 holdout=0.1,              # share of each incomplete column's observed entries held out to choose its blend of baseline and
+                                           # refinement (0: the refinement alone, as in the paper)
                  seed=None, device="auto", verbose=True):
         super().__init__(seed, device, verbose)
         self.baseline, self.hidden, self.epochs, self.batch_size, self.lr = baseline, hidden, epochs, batch_size, lr
         self.acyclicity_weight, self.moment_weight, self.sparsity_weight = acyclicity_weight, moment_weight, sparsity_weight
         self.indicator_weight, self.window, self.schedule, self.rho, self.alpha, self.eps = indicator_weight, window, schedule, rho, alpha, eps
+        self.holdout = holdout
 
 # %% ../nbs/07_miracle.ipynb #20bbb0f4
 def _make_baseline(self):
@@ -139,7 +144,9 @@ def _check_params(self):
     _check_number(self.lr, "lr", 0, low_open=True)
     for name in ("acyclicity_weight", "moment_weight", "sparsity_weight", "indicator_weight", "rho", "alpha"):
         _check_number(getattr(self, name), name, 0)
-    if not (isinstance(self.eps, numbers.Real) and 0 <= self.eps < 0.5): raise ValueError(f"eps must be in [0, 0.5), got {self.eps!r}")
+    for name in ("eps", "holdout"):
+        v = getattr(self, name)
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not 0 <= v < 0.5: raise ValueError(f"{name} must be in [0, 0.5), got {v!r}")
     return AcyclicityPenalty(self.rho, self.alpha, self.schedule)
 
 MIRACLE._make_baseline, MIRACLE._check_params = _make_baseline, _check_params
@@ -149,8 +156,8 @@ def predict_features(net, X, chunk:int=4096):
     "The feature heads' predictions for the rows of `X`, computed `chunk` rows at a time so memory stays at one chunk's activations."
     return torch.cat([net(X[s:s + chunk], features_only=True)[0] for s in range(0, len(X), chunk)]) if len(X) else X.clone()
 
-def _train(self, Z0, mask):
-    "Train the network on the baseline imputation `Z0`; return the final bootstrap imputation (float64, n x d)."
+def _train(self, Z0, mask, held=None):
+    "Train on the baseline imputation `Z0`; return the final bootstrap imputation, with the `held` (observed) entries predicted (float64)."
     dev, (n, d) = self.device_, Z0.shape
     self.missing_cols_ = np.flatnonzero(~mask.all(0))
     S = torch.as_tensor(self.missing_cols_, device=dev)
@@ -158,7 +165,9 @@ def _train(self, Z0, mask):
     X = torch.as_tensor(Z0, dtype=torch.float32, device=dev)
     M = torch.as_tensor(mask, dtype=torch.float32, device=dev)
     hole = ~torch.as_tensor(mask, device=dev)
-    rows = torch.nonzero(hole.any(1)).flatten()                          # only these rows have entries to refresh
+    held = torch.as_tensor(np.zeros_like(mask) if held is None else held, dtype=torch.bool, device=dev)
+    R = M * ~held                                                        # reconstruction loss: observed and not held out
+    rows = torch.nonzero((hole | held).any(1)).flatten()                 # only these rows have entries to refresh or predict
     opt = torch.optim.Adam(net.parameters(), lr=self.lr)
     weights = dict(indicator=self.indicator_weight, sparsity=self.sparsity_weight, acyclicity=self.acyclicity_weight, moment=self.moment_weight)
     gen, avg, hist = torch.Generator().manual_seed(self.seed_), WindowAverage(self.window), []
@@ -166,7 +175,7 @@ def _train(self, Z0, mask):
         sums = torch.zeros(len(_TERMS), device=dev)
         for idx in batches(n, self.batch_size, gen):
             idx = idx.to(dev)
-            t = miracle_loss(net, X[idx], M[idx], S, self.penalty_, weights, self.eps)
+            t = miracle_loss(net, X[idx], M[idx], S, self.penalty_, weights, self.eps, rec_mask=R[idx])
             opt.zero_grad(set_to_none=True); t["total"].backward(); opt.step()
             sums += torch.stack([t[k].detach() for k in _TERMS]) * (len(idx) / n)
         row = sums.cpu().numpy()
@@ -180,17 +189,47 @@ def _train(self, Z0, mask):
             if avg.full: X[rows] = torch.where(hole[rows], avg.mean(), X[rows])
         if (epoch + 1) % self.window == 0: self.penalty_.update(row[_TERMS.index("h")])
     self.history_ = pd.DataFrame(hist, columns=_TERMS + ["rho", "alpha"]).rename_axis("epoch")
-    if len(rows): X[rows] = torch.where(hole[rows], avg.mean(), X[rows])
+    if len(rows): X[rows] = torch.where(hole[rows] | held[rows], avg.mean(), X[rows])
     return X.double().cpu().numpy()
 
 MIRACLE._train = _train
+
+# %% ../nbs/07_miracle.ipynb #98395a48
+def holdout_mask(mask, frac:float, rng:np.random.Generator, min_left:int=1):
+    "Hide `int(frac * observed)` observed entries of each incomplete column (True = held out), never a row's last `min_left` entries."
+    H, left = np.zeros_like(mask, dtype=bool), mask.sum(1)
+    for j in np.flatnonzero(~mask.all(0)):
+        k, cand = int(frac * mask[:, j].sum()), np.flatnonzero(mask[:, j] & (left > min_left))
+        if k == 0 or len(cand) == 0: continue
+        pick = rng.choice(cand, size=min(k, len(cand)), replace=False)
+        H[pick, j] = True; left[pick] -= 1
+    return H
+
+def blend_weights(refined, baseline, truth, held,
+                  prior:float=50,     # pseudo-entries of the pooled weight in each column's estimate (0: columns separately)
+                  min_count:int=10,   # fewer held-out entries in all: every weight is 1 (the refinement)
+                 ) -> np.ndarray:     # one weight in [0, 1] per column
+    "Per column, the w minimising the squared error of baseline + w (refined - baseline) on the `held` entries, shrunk toward the pooled w."
+    def ls(d, e): return float(np.clip(d @ e / (d @ d), 0.0, 1.0)) if d @ d > 0 else 1.0
+    D, E = refined - baseline, truth - baseline
+    if held.sum() < min_count: return np.ones(truth.shape[1])
+    pooled, n = ls(D[held], E[held]), held.sum(0)
+    own = np.array([ls(D[held[:, j], j], E[held[:, j], j]) for j in range(truth.shape[1])])
+    return (n * own + prior * pooled) / (n + prior)
 
 # %% ../nbs/07_miracle.ipynb #a08bc1c7
 def _fit_impute(self, Z, mask):
     self.penalty_ = self._check_params()
     self.baseline_ = self._make_baseline()
     self.baseline_imputation_ = Z0 = np.where(mask, Z, np.asarray(self.baseline_.fit_transform(Z), dtype=np.float64))
-    with torch_threads(1, self.device_): return self._train(Z0, mask)
+    H = holdout_mask(mask, self.holdout, np.random.default_rng(self.seed_))
+    fit = mask & ~H
+    B = np.where(fit, Z, np.asarray(self._make_baseline().fit_transform(np.where(fit, Z, np.nan)), dtype=np.float64)) if H.any() else Z0
+    with torch_threads(1, self.device_): R = self._train(Z0, mask, H)
+    w = blend_weights(R, B, Z, H)
+    names = self.columns_ if self.columns_ is not None else [f"x{j}" for j in range(len(w))]
+    self.blend_ = pd.Series(w, index=[str(c) for c in names], name="blend")
+    return np.where(mask, Z, Z0 + w * (R - Z0))
 
 def _fit(self, Z, mask): self._fit_impute(Z, mask)
 
@@ -201,7 +240,7 @@ def _impute(self, Z, mask):
     with torch.no_grad(), torch_threads(1, self.device_):
         for _ in range(self.window):
             avg.push(predict_features(self.net_, X)); X = torch.where(hole, avg.mean(), X)
-    return X.double().cpu().numpy()
+    return np.where(mask, Z, Z0 + self.blend_.to_numpy() * (X.double().cpu().numpy() - Z0))
 
 MIRACLE._fit_impute, MIRACLE._fit, MIRACLE._impute = _fit_impute, _fit, _impute
 
