@@ -218,7 +218,7 @@ def plot_results(df:pd.DataFrame, metrics=("rmse", "mmd"), path=None,
     ok = df[df.status == "ok"]
     datasets, methods, mechs = list(dict.fromkeys(ok.dataset)), list(dict.fromkeys(ok.method)), list(dict.fromkeys(ok.mechanism))
     ncols = max(1, min(ncols, len(datasets))); per = -(-len(datasets) // ncols)        # rows of panels per metric
-    fig, axes = plt.subplots(len(metrics) * per, ncols, figsize=(ncols * max(3.5, 0.32 * len(methods) * len(mechs)), 3.0 * len(metrics) * per),
+    fig, axes = plt.subplots(len(metrics) * per, ncols, figsize=(ncols * max(3.5, 0.2 * len(methods) * len(mechs)), 2.8 * len(metrics) * per),
                              squeeze=False)
     w = 0.8 / max(len(mechs), 1)
     for r, metric in enumerate(metrics):
@@ -235,8 +235,8 @@ def plot_results(df:pd.DataFrame, metrics=("rmse", "mmd"), path=None,
             ax.set_title(f"{d}: {_LABELS.get(metric, metric).split(' (')[0]}", fontsize=10)
             if c % ncols == 0: ax.set_ylabel(_LABELS.get(metric, metric))
         for c in range(len(datasets), per * ncols): fig.delaxes(axes[r * per + c // ncols, c % ncols])   # empty slots
-    axes[0, ncols - 1].legend(fontsize=8)
-    fig.tight_layout()
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="upper center", ncol=len(mechs), fontsize=9, frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / fig.get_figheight()))          # room for the legend above the panels
     if path is not None: fig.savefig(path, dpi=110); plt.close(fig)
     return fig
 
