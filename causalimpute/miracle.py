@@ -119,8 +119,7 @@ class MIRACLE(Imputer):
                  schedule="fixed",         # R1: "fixed" rho, alpha (reference) or "augmented_lagrangian" (NOTEARS)
                  rho=1.0, alpha=1.0,       # initial rho and alpha of R1
                  eps=0.01,                 # propensities clipped to [eps, 1 - eps] in R2
-                 holdout=0.1,              # share of each incomplete column's observed entries held out to choose its blend of baseline and
-                                           # refinement (0: the refinement alone, as in the paper)
+                 holdout=0.1,              # observed share per incomplete column held out to blend baseline and refinement (0: the paper's)
                  seed=None, device="auto", verbose=True):
         super().__init__(seed, device, verbose)
         self.baseline, self.hidden, self.epochs, self.batch_size, self.lr = baseline, hidden, epochs, batch_size, lr
