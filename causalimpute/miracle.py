@@ -217,6 +217,10 @@ def blend_weights(refined, baseline, truth, held,
     return (n * own + prior * pooled) / (n + prior)
 
 # %% ../nbs/07_miracle.ipynb #a08bc1c7
+def _feature_names(self) -> list:
+    "The training columns' names as strings (x0, x1, ... for an array)."
+    return [str(c) for c in self.columns_] if self.columns_ is not None else [f"x{j}" for j in range(self.n_features_in_)]
+
 def _fit_impute(self, Z, mask):
     self.penalty_ = self._check_params()
     self.baseline_ = self._make_baseline()
@@ -226,8 +230,7 @@ def _fit_impute(self, Z, mask):
     B = np.where(fit, Z, np.asarray(self._make_baseline().fit_transform(np.where(fit, Z, np.nan)), dtype=np.float64)) if H.any() else Z0
     with torch_threads(1, self.device_): R = self._train(Z0, mask, H)
     w = blend_weights(R, B, Z, H)
-    names = self.columns_ if self.columns_ is not None else [f"x{j}" for j in range(len(w))]
-    self.blend_ = pd.Series(w, index=[str(c) for c in names], name="blend")
+    self.blend_ = pd.Series(w, index=self._feature_names(), name="blend")
     return np.where(mask, Z, Z0 + w * (R - Z0))
 
 def _fit(self, Z, mask): self._fit_impute(Z, mask)
@@ -241,12 +244,11 @@ def _impute(self, Z, mask):
             avg.push(predict_features(self.net_, X)); X = torch.where(hole, avg.mean(), X)
     return np.where(mask, Z, Z0 + self.blend_.to_numpy() * (X.double().cpu().numpy() - Z0))
 
-MIRACLE._fit_impute, MIRACLE._fit, MIRACLE._impute = _fit_impute, _fit, _impute
+MIRACLE._feature_names, MIRACLE._fit_impute, MIRACLE._fit, MIRACLE._impute = _feature_names, _fit_impute, _fit, _impute
 
 # %% ../nbs/07_miracle.ipynb #e13d0aa8
 def _node_names(self):
-    cols = self.columns_ if self.columns_ is not None else [f"x{j}" for j in range(self.n_features_in_)]
-    names = [str(c) for c in cols]
+    names = self._feature_names()
     return names + [f"R_{names[j]}" for j in self.missing_cols_]
 
 @property
