@@ -13,32 +13,11 @@ from sklearn.experimental import enable_iterative_imputer  # noqa: F401  (makes 
 from sklearn.impute import IterativeImputer, KNNImputer
 from sklearn.linear_model import BayesianRidge
 from sklearn.ensemble import ExtraTreesRegressor, RandomForestRegressor
-from .core import Imputer, register_imputer, progress
+from .core import Imputer, register_imputer, progress, check_int, check_real, check_choice, check_bool
 
 # %% auto #0
-__all__ = ['check_int', 'check_real', 'check_choice', 'MeanImputer', 'MedianImputer', 'KNN', 'MICE', 'MissForest', 'GAIN',
-           'sinkhorn_potentials', 'entropic_ot', 'sinkhorn_divergence', 'OTImputer']
-
-# %% ../nbs/04_baselines.ipynb #17692411
-def check_int(value, name:str, low:int=1) -> int:
-    "Check that `value` is an integer (not a bool) >= `low`; return it as an int."
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
-
-def check_real(value, name:str, low=-math.inf, high=math.inf, low_open=False, high_open=False) -> float:
-    "Check that `value` is a finite real number in the interval from `low` to `high` (open ends as asked); return it as a float."
-    ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) and math.isfinite(value)
-    ok = ok and (value > low if low_open else value >= low) and (value < high if high_open else value <= high)
-    if not ok:
-        raise ValueError(f"{name} must be a number in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}, got {value!r}")
-    return float(value)
-
-def check_choice(value, name:str, choices) -> str:
-    "Check that `value` is one of `choices`."
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
-    return value
+__all__ = ['MeanImputer', 'MedianImputer', 'KNN', 'MICE', 'MissForest', 'GAIN', 'sinkhorn_potentials', 'entropic_ot',
+           'sinkhorn_divergence', 'OTImputer']
 
 # %% ../nbs/04_baselines.ipynb #a58a119a
 @register_imputer("mean")
@@ -98,9 +77,7 @@ class MICE(Imputer):
 
     def _make(self):
         m = check_int(self.n_imputations, "n_imputations")
-        if not isinstance(self.sample_posterior, (bool, np.bool_)):
-            raise ValueError(f"sample_posterior must be True or False, got {self.sample_posterior!r}")
-        if not self.sample_posterior: m = 1                       # the deterministic chain gives the same answer every time
+        if not check_bool(self.sample_posterior, "sample_posterior"): m = 1                       # the deterministic chain gives the same answer every time
         kw = dict(max_iter=check_int(self.max_iter, "max_iter"), tol=check_real(self.tol, "tol", 0),
                   sample_posterior=bool(self.sample_posterior))
         self.imputers_ = [IterativeImputer(BayesianRidge(), random_state=s, **kw) for s in _seeds(self.seed_, m)]

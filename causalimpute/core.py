@@ -4,21 +4,23 @@
 
 # %% ../nbs/00_core.ipynb #be1f40cd
 from __future__ import annotations
-import contextlib, copy, numbers, warnings
+import contextlib, copy, math, numbers, warnings
 import numpy as np, pandas as pd
 import torch
+from fastcore.basics import patch
 from scipy import sparse
-from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, clone
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 # %% auto #0
-__all__ = ['observed_mask', 'as_float_table', 'fit_scaler', 'resolve_device', 'check_seed', 'torch_seed', 'torch_threads',
-           'progress', 'validate_for', 'finish', 'Imputer', 'check_imputer', 'register_imputer', 'available_imputers',
-           'make_imputer']
+__all__ = ['observed_mask', 'as_float_table', 'check_int', 'check_real', 'check_choice', 'check_bool', 'fit_scaler',
+           'resolve_device', 'check_seed', 'torch_seed', 'torch_threads', 'progress', 'validate_for', 'finish',
+           'Imputer', 'check_imputer', 'register_imputer', 'available_imputers', 'make_imputer']
 
 # %% ../nbs/00_core.ipynb #a0e50f8d
-def observed_mask(X) -> np.ndarray:
+def observed_mask(X, # a table: ndarray or DataFrame, NaN (or pandas' NA) where missing
+                 ) -> np.ndarray: # bool, same shape, True where observed
     "Boolean mask of `X` with the package's convention: `True` (1) where observed, `False` (0) where missing (NaN)."
     X = X.to_numpy(dtype=np.float64, na_value=np.nan) if isinstance(X, pd.DataFrame) else np.asarray(X, dtype=np.float64)
     return ~np.isnan(X)
@@ -32,7 +34,9 @@ def _floatable(v) -> bool:
     try: np.array([v]).astype(np.float64); return True
     except (TypeError, ValueError): return False
 
-def as_float_table(X, what="X") -> np.ndarray:
+def as_float_table(X,        # a table: ndarray, DataFrame, list of rows or torch tensor, NaN where missing
+                   what="X", # how error messages name the table
+                  ) -> np.ndarray: # a float64 copy, n x d
     "Check that `X` is a 2-D numeric table (NaN = missing, no inf) and return a float64 copy of it."
     if isinstance(X, pd.Series):
         raise ValueError(f"{what} must be 2-D (a DataFrame or an n x d array), got a Series; use {what}.to_frame()")
@@ -75,8 +79,62 @@ def as_float_table(X, what="X") -> np.ndarray:
                          "mark missing entries with NaN, not inf")
     return values
 
+# %% ../nbs/00_core.ipynb #8ca56e1f
+def _interval(low, high, low_open, high_open) -> str:
+    "How a message writes the allowed range: '> 0', '>= 1', 'in [0, 0.5)'."
+    if high == math.inf and low == -math.inf: return ""
+    if high == math.inf: return f"{'>' if low_open else '>='} {low:g}"
+    if low == -math.inf: return f"{'<' if high_open else '<='} {high:g}"
+    return f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+
+def check_int(value,          # the value to check
+              name:str,       # the parameter's name, for the message
+              low:int=1,      # smallest allowed value
+              high=math.inf,  # largest allowed value
+              none_ok=False,  # accept None (returned as None)
+             ) -> int|None:   # `value` as a Python int
+    "Check that `value` is an integer (not a bool) in [low, high], or None when `none_ok`."
+    if value is None and none_ok: return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or not low <= value <= high:
+        raise ValueError(f"{name} must be {'None or ' if none_ok else ''}an integer {_interval(low, high, False, False)}, got {value!r}")
+    return int(value)
+
+# %% ../nbs/00_core.ipynb #d373b7d7
+def check_real(value,            # the value to check
+               name:str,         # the parameter's name, for the message
+               low=-math.inf,    # lower end of the allowed range
+               high=math.inf,    # upper end of the allowed range
+               low_open=False,   # exclude `low` itself
+               high_open=False,  # exclude `high` itself
+               none_ok=False,    # accept None (returned as None)
+              ) -> float|None:   # `value` as a Python float
+    "Check that `value` is a finite real number (not a bool) in the range from `low` to `high`, or None when `none_ok`."
+    if value is None and none_ok: return None
+    ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) and math.isfinite(value)
+    ok = ok and (value > low if low_open else value >= low) and (value < high if high_open else value <= high)
+    if not ok:
+        raise ValueError(f"{name} must be {'None or ' if none_ok else ''}a {'finite number' if low == -high == -math.inf else 'number ' + _interval(low, high, low_open, high_open)}, got {value!r}")
+    return float(value)
+
+def check_choice(value,    # the value to check
+                 name:str, # the parameter's name, for the message
+                 choices,  # the allowed values (strings)
+                ) -> str:  # `value`
+    "Check that `value` is one of `choices`."
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
+    return value
+
+def check_bool(value,    # the value to check
+               name:str, # the parameter's name, for the message
+              ) -> bool: # `value` as a Python bool
+    "Check that `value` is True or False (a NumPy bool too; not 0, 1 or 'yes')."
+    if not isinstance(value, (bool, np.bool_)): raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
 # %% ../nbs/00_core.ipynb #f2b803b0
-def fit_scaler(values:np.ndarray) -> StandardScaler:
+def fit_scaler(values:np.ndarray, # float table, NaN where missing
+              ) -> StandardScaler: # fitted on the observed entries of each column
     "`StandardScaler` fitted on the observed entries of `values` (NaN = missing), without overflow for huge finite values."
     with np.errstate(over="ignore", invalid="ignore"): sc = StandardScaler().fit(values)
     if np.isfinite(sc.mean_).all() and np.isfinite(sc.var_).all(): return sc
@@ -88,7 +146,8 @@ def fit_scaler(values:np.ndarray) -> StandardScaler:
     return sc
 
 # %% ../nbs/00_core.ipynb #7cbc05bd
-def resolve_device(device="auto") -> torch.device:
+def resolve_device(device="auto", # 'auto' (GPU when present), 'cpu', 'cuda', 'cuda:1' or a `torch.device`
+                  ) -> torch.device:
     "The torch device for `device`: 'auto' (GPU when present), 'cpu', 'cuda', 'cuda:1' or a `torch.device`."
     if device is None or (isinstance(device, str) and device == "auto"):
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -100,15 +159,17 @@ def resolve_device(device="auto") -> torch.device:
     return dev
 
 # %% ../nbs/00_core.ipynb #8404b45f
-def check_seed(seed, name="seed"):
+def check_seed(seed,        # None (fresh entropy) or an integer >= 0
+               name="seed", # the parameter's name, for the message
+              ) -> int:     # the seed actually used
     "Validate a seed: None (fresh entropy) or a non-negative int; returns the int actually used."
     if seed is None: return int(np.random.SeedSequence().generate_state(1)[0] >> 1)
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"{name} must be None or a non-negative integer, got {seed!r}")
-    return int(seed)
+    return check_int(seed, name, low=0, none_ok=True)
 
 @contextlib.contextmanager
-def torch_seed(seed:int, device=None):
+def torch_seed(seed:int,    # the seed
+               device=None, # the device whose CUDA generator is seeded too (None: the CPU only)
+              ):
     "Seed torch's global RNG (CPU and the given CUDA device) inside the block; the caller's RNG state is restored on exit."
     dev = torch.device(device) if device is not None else torch.device("cpu")
     cuda = [dev.index or 0] if dev.type == "cuda" else []
@@ -117,7 +178,9 @@ def torch_seed(seed:int, device=None):
         yield
 
 @contextlib.contextmanager
-def torch_threads(n, device=None):
+def torch_threads(n,           # torch threads inside the block (None: leave the setting alone)
+                  device=None, # the device the work runs on: nothing changes unless it is the CPU
+                 ):
     "Run a block with `n` torch threads when `device` is the CPU (None: leave the setting alone); the caller's setting is restored on exit."
     if n is None or (device is not None and torch.device(device).type != "cpu"):
         yield; return
@@ -126,14 +189,21 @@ def torch_threads(n, device=None):
     finally: torch.set_num_threads(before)
 
 # %% ../nbs/00_core.ipynb #f624ad8a
-def progress(iterable, verbose=True, desc=None, total=None):
+def progress(iterable,     # what to iterate over
+             verbose=True, # show the bar; False returns `iterable` itself
+             desc=None,    # the bar's label
+             total=None,   # number of items, when `iterable` has no len()
+            ):
     "Wrap `iterable` in a tqdm progress bar when `verbose`; the bar clears itself when done."
     if not verbose: return iterable
     from tqdm.auto import tqdm
     return tqdm(iterable, desc=desc, total=total, leave=False, dynamic_ncols=True)
 
 # %% ../nbs/00_core.ipynb #6386dc48
-def _like(X, out:np.ndarray, mask:np.ndarray):
+def _like(X,               # the caller's table
+          out:np.ndarray,  # the answer, float64 n x d
+          mask:np.ndarray, # bool n x d, True = observed (columns without a hole keep their values and dtype)
+         ):
     "Return `out` (float64, n x d) in the type of `X`: same index, columns and, where it can hold the values, dtype."
     if isinstance(X, pd.DataFrame):
         res = X.copy()
@@ -150,7 +220,10 @@ def _like(X, out:np.ndarray, mask:np.ndarray):
     return out.astype(arr.dtype) if arr.dtype.kind == "f" else out
 
 # %% ../nbs/00_core.ipynb #60e27d74
-def validate_for(est, X, reset:bool):
+def validate_for(est,        # the imputer: at fit it records what it saw, at transform it is checked against that
+                 X,          # the table
+                 reset:bool, # True at fit, False at transform
+                ) -> tuple:  # (float64 values n x d, bool mask True = observed)
     "Check `X` against the contract (and, when not `reset`, against what was seen at fit); return float64 values and the mask."
     values = as_float_table(X)
     mask = ~np.isnan(values)
@@ -185,7 +258,12 @@ def _setup_fit(est, X):
     est.scaler_ = fit_scaler(values)
     return values, mask, est.scaler_.transform(values)
 
-def finish(est, X, values, mask, Z_hat):
+def finish(est,    # the fitted imputer (its `scaler_` maps standardised values back)
+           X,      # the caller's table, whose type, index, columns and dtypes the answer takes
+           values, # float64 values of `X`, NaN where missing
+           mask,   # bool, True = observed
+           Z_hat,  # the hook's answer in standardised units (ndarray or tensor); only its missing entries are used
+          ):
     "Observed entries from `values`, missing ones from the hook's `Z_hat` (standardised); check for holes; return in the type of `X`."
     Z_hat = np.asarray(Z_hat.detach().cpu() if isinstance(Z_hat, torch.Tensor) else Z_hat, dtype=np.float64)
     if Z_hat.shape != values.shape:
@@ -198,20 +276,8 @@ def finish(est, X, values, mask, Z_hat):
                            "this is a bug or a diverged fit")
     return _like(X, out, mask)
 
-# %% ../nbs/00_core.ipynb #aaa11a0e
-def _to_device(obj, device, copy_modules=False):
-    "`obj` with the torch tensors and modules in it (also inside dicts, lists and tuples) on `device`; the rest as is."
-    if isinstance(obj, torch.Tensor): return obj.to(device)
-    if isinstance(obj, torch.nn.Module):
-        on = {t.device for t in list(obj.parameters()) + list(obj.buffers())}
-        if on <= {device}: return obj
-        return (copy.deepcopy(obj) if copy_modules else obj).to(device)    # pickling must not move the live model
-    if type(obj) is dict: return {k: _to_device(v, device, copy_modules) for k, v in obj.items()}
-    if type(obj) in (list, tuple): return type(obj)(_to_device(v, device, copy_modules) for v in obj)
-    return obj
-
 # %% ../nbs/00_core.ipynb #55dd90a3
-class Imputer(TransformerMixin, BaseEstimator):
+class Imputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     "Base class of every imputer: validation, scaling, pandas round trip, seeds and the invariants; subclasses fill holes."
     def __init__(self,
                  seed=None,        # random seed (int) for a reproducible result; None draws a fresh one
@@ -248,33 +314,16 @@ class Imputer(TransformerMixin, BaseEstimator):
         with torch_seed(self.seed_, self.device_): Z_hat = self._fit_impute(Z, mask)
         return finish(self, X, values, mask, Z_hat)
 
-    # --- scikit-learn tags and pickling ------------------------------------------
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True                         # NaN is the input an imputer exists for
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
-
-    def __getstate__(self):
-        "Pickled state with every torch tensor and module on the CPU, so a model fitted on a GPU loads on any machine."
-        return _to_device(super().__getstate__(), torch.device("cpu"), copy_modules=True)
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        dev = getattr(self, "device_", None)
-        if isinstance(dev, torch.device) and dev.type == "cuda" and not torch.cuda.is_available():
-            warnings.warn(f"{type(self).__name__} was fitted on {dev} but no CUDA GPU is available here: it runs on the CPU",
-                          stacklevel=2)
-            self.device_ = torch.device("cpu")
-        if isinstance(dev, torch.device) and self.device_.type != "cpu":
-            self.__dict__.update(_to_device(dict(self.__dict__), self.device_))
-
 # %% ../nbs/00_core.ipynb #97688199
 def _bits(a) -> np.ndarray:
     "Float64 bit patterns of `a`, so that equality means bit-identical (it tells 0.0 from -0.0)."
     return np.ascontiguousarray(as_float_table(a) if not isinstance(a, np.ndarray) else np.asarray(a, dtype=np.float64)).view(np.uint64)
 
-def check_imputer(imputer, X, deterministic=True, transform=True):
+def check_imputer(imputer,            # an unfitted imputer (clones of it are fitted)
+                  X,                  # a table with holes
+                  deterministic=True, # also check that the same seed gives the same bits
+                  transform=True,     # also check `fit(X).transform(X)`
+                 ):                   # the imputed table of `fit_transform`
     "Assert the contract for `imputer` on `X`: input untouched, no NaN, observed bit-identical, type/index/columns kept, seed reproducible."
     X_before = copy.deepcopy(X)
     out = clone(imputer).fit_transform(X)
@@ -307,11 +356,49 @@ def check_imputer(imputer, X, deterministic=True, transform=True):
         assert np.array_equal(_bits(vals_out), _bits(again)), f"{name} gave a different result for the same seed"
     return out
 
+# %% ../nbs/00_core.ipynb #a6c81544
+@patch
+def __sklearn_tags__(self:Imputer):
+    tags = super(Imputer, self).__sklearn_tags__()
+    tags.input_tags.allow_nan = True                         # NaN is the input an imputer exists for
+    tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+    return tags
+
+# %% ../nbs/00_core.ipynb #3a03beae
+def _to_device(obj, device, copy_modules=False):
+    "`obj` with the torch tensors and modules in it (also inside dicts, lists and tuples) on `device`; the rest as is."
+    if isinstance(obj, torch.Tensor): return obj.to(device)
+    if isinstance(obj, torch.nn.Module):
+        on = {t.device for t in list(obj.parameters()) + list(obj.buffers())}
+        if on <= {device}: return obj
+        return (copy.deepcopy(obj) if copy_modules else obj).to(device)    # pickling must not move the live model
+    if type(obj) is dict: return {k: _to_device(v, device, copy_modules) for k, v in obj.items()}
+    if type(obj) in (list, tuple): return type(obj)(_to_device(v, device, copy_modules) for v in obj)
+    return obj
+
+# %% ../nbs/00_core.ipynb #5361362c
+@patch
+def __getstate__(self:Imputer):
+    "Pickled state with every torch tensor and module on the CPU, so a model fitted on a GPU loads on any machine."
+    return _to_device(super(Imputer, self).__getstate__(), torch.device("cpu"), copy_modules=True)
+
+@patch
+def __setstate__(self:Imputer, state):
+    "Restore a pickled imputer and put its torch state back on the fitted device, or on the CPU (with a warning) when that GPU is absent."
+    super(Imputer, self).__setstate__(state)
+    dev = getattr(self, "device_", None)
+    if isinstance(dev, torch.device) and dev.type == "cuda" and not torch.cuda.is_available():
+        warnings.warn(f"{type(self).__name__} was fitted on {dev} but no CUDA GPU is available here: it runs on the CPU",
+                      stacklevel=2)
+        self.device_ = torch.device("cpu")
+    if isinstance(dev, torch.device) and self.device_.type != "cpu":
+        self.__dict__.update(_to_device(dict(self.__dict__), self.device_))
+
 # %% ../nbs/00_core.ipynb #4865ccea
 _REGISTRY = {}
-_BUILTIN_MODULES = ("causalimpute.baselines", "causalimpute.miracle", "causalimpute.miri")
 
-def register_imputer(name:str):
+def register_imputer(name:str, # the name `make_imputer` will know it by (case-insensitive)
+                    ):
     "Class decorator: make an `Imputer` subclass reachable as `make_imputer(name)`."
     def deco(cls):
         if not (isinstance(cls, type) and issubclass(cls, Imputer)): raise TypeError(f"{cls!r} is not an Imputer subclass")
@@ -319,22 +406,16 @@ def register_imputer(name:str):
         return cls
     return deco
 
-def _load_builtins():
-    import importlib
-    for mod in _BUILTIN_MODULES:
-        try: importlib.import_module(mod)
-        except ModuleNotFoundError as e:
-            if e.name != mod: raise
-
 def available_imputers() -> list:
-    "Names `make_imputer` accepts."
-    _load_builtins()
+    "The names `make_imputer` accepts now (the registered imputers)."
     return sorted(_REGISTRY)
 
-def make_imputer(name:str, **kwargs) -> Imputer:
+def make_imputer(name:str, # a registered name, e.g. "mice" (case-insensitive)
+                 **kwargs, # passed to the imputer's constructor
+                ) -> Imputer:
     "A new imputer by registry name (case-insensitive), with `kwargs` passed to its constructor."
     if not isinstance(name, str): raise TypeError(f"name must be a string, got {type(name).__name__}")
-    if name.lower() not in _REGISTRY: _load_builtins()
     if name.lower() not in _REGISTRY:
-        raise ValueError(f"unknown imputer {name!r}; available: {', '.join(sorted(_REGISTRY)) or 'none'}")
+        raise ValueError(f"unknown imputer {name!r}; available: {', '.join(sorted(_REGISTRY)) or 'none'} (a built-in imputer registers "
+                         "when its module is imported: `from causalimpute import make_imputer` imports them all)")
     return _REGISTRY[name.lower()](**kwargs)

@@ -11,6 +11,7 @@ from torch import nn
 import torch.nn.functional as F
 from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
+from . import baselines  # noqa: F401  (registers the baselines MIRACLE refines, so they are known by name)
 from .core import Imputer, register_imputer, make_imputer, progress, torch_threads
 from .acyclicity import acyclicity, adjacency_from_weights, AcyclicityPenalty
 from .moments import moment_penalty
@@ -18,8 +19,7 @@ from .metrics import rmse
 
 # %% auto #0
 __all__ = ['MiracleNet', 'miracle_loss', 'batches', 'WindowAverage', 'MIRACLE', 'predict_features', 'holdout_mask',
-           'blend_weights', 'adjacency_', 'plot_adjacency', 'plot_history', 'benchmark_speed', 'fast_baselines',
-           'refinement_experiment']
+           'blend_weights', 'adjacency_', 'plot_adjacency', 'plot_history', 'benchmark_speed']
 
 # %% ../nbs/07_miracle.ipynb #036f5f21
 class MiracleNet(nn.Module):
@@ -305,38 +305,3 @@ def benchmark_speed(sizes=((1000, 12), (1000, 20), (1000, 10), (1000, 50), (1000
     res = pd.DataFrame(rows)
     if verbose: print(f"MIRACLE speed (device={device}, torch threads={torch.get_num_threads()}):\n{res.to_string(index=False)}")
     return res
-
-# %% ../nbs/07_miracle.ipynb #31f680b7
-def fast_baselines(seed=0) -> dict:
-    "The six baselines MIRACLE refines in the paper, with settings that keep a 1,000-row fit within seconds on a 2-core CPU."
-    return dict(mean=make_imputer("mean", seed=seed, verbose=False), knn=make_imputer("knn", seed=seed, verbose=False),
-                mice=make_imputer("mice", n_imputations=1, sample_posterior=False, seed=seed, verbose=False),
-                missforest=make_imputer("missforest", seed=seed, verbose=False),
-                gain=make_imputer("gain", n_iter=500, seed=seed, verbose=False),
-                ot=make_imputer("ot", n_iter=300, seed=seed, verbose=False))
-
-def refinement_experiment(datasets,          # iterable of (key dict, X_true, X_miss): e.g. dict(data="diabetes", mechanism="MCAR", seed=0)
-                          baselines=None,    # name -> Imputer (default `fast_baselines`)
-                          cache=None,        # CSV path: rows found there are reused, new rows appended
-                          verbose=True,      # print each row as it is done
-                          **miracle_kwargs,  # passed to MIRACLE (default settings otherwise)
-                         ) -> pd.DataFrame:  # one row per (data set, baseline): RMSE of baseline and refinement, change in %
-    "RMSE of each baseline and of MIRACLE refining it, on each data set."
-    import os
-    done = pd.read_csv(cache) if cache is not None and os.path.exists(cache) else pd.DataFrame()
-    rows = done.to_dict("records")
-    for key, X_true, X_miss in datasets:
-        for name, base in (baselines or fast_baselines(key.get("seed", 0))).items():
-            k = dict(key, baseline=name)
-            if len(done) and (done[list(k)].astype(str) == pd.Series(k).astype(str)).all(axis=1).any(): continue
-            t0 = time.perf_counter()
-            m = MIRACLE(baseline=base, seed=int(key.get("seed", 0)), verbose=False, **miracle_kwargs)
-            X_hat = m.fit_transform(X_miss)
-            X_base = m.scaler_.inverse_transform(m.baseline_imputation_)
-            mask = ~np.isnan(np.asarray(X_miss, dtype=float))
-            r0, r1 = rmse(X_true, X_base, mask, standardise=True), rmse(X_true, X_hat, mask, standardise=True)
-            row = dict(k, rmse_baseline=r0, rmse_miracle=r1, change_pct=100 * (r1 / r0 - 1), seconds=time.perf_counter() - t0)
-            rows.append(row)
-            if verbose: print(", ".join(f"{a}={b:.3f}" if isinstance(b, float) else f"{a}={b}" for a, b in row.items()), flush=True)
-            if cache is not None: pd.DataFrame(rows).to_csv(cache, index=False)
-    return pd.DataFrame(rows)

@@ -8,14 +8,16 @@ import time, numbers
 import numpy as np, pandas as pd
 import torch
 from torch import nn
+from . import baselines  # noqa: F401  (registers the imputers `init` names)
 from .core import Imputer, register_imputer, progress, validate_for, finish, torch_seed, make_imputer, torch_threads
 from .flow import VelocityMLP, VelocityConv, interpolate, rectified_flow_loss, solve_flow, SOLVERS
 from .missingness import ampute
+from .scm import gaussian_mixture_toy
 from .metrics import mmd_reference, rmse
 
 # %% auto #0
-__all__ = ['PRESETS', 'CONV_NET', 'INPUT_RANGE', 'MAX_STD', 'TOY_CENTRES', 'flow_inputs', 'flow_batch', 'image_shape_of',
-           'ImageVelocity', 'miri_config', 'run_miri', 'MIRI', 'gaussian_mixture_toy', 'benchmark_speed']
+__all__ = ['PRESETS', 'CONV_NET', 'INPUT_RANGE', 'MAX_STD', 'flow_inputs', 'flow_batch', 'image_shape_of', 'ImageVelocity',
+           'miri_config', 'run_miri', 'MIRI', 'benchmark_speed']
 
 # %% ../nbs/10_miri.ipynb #0ef7d4a7
 def flow_inputs(z, cond, m, conditioning="clean"):
@@ -281,15 +283,6 @@ class MIRI(Imputer):
         ax2 = ax.twinx(); ends = h.groupby("round").size().cumsum().to_numpy() - 1
         ax2.plot(ends, self.rounds_["change"], "o-", color="C1"); ax2.set_ylabel("RMS change of the imputation", color="C1")
         return ax
-
-# %% ../nbs/10_miri.ipynb #25220b5c
-TOY_CENTRES = np.array([[-2.0, -2.0], [2.0, 2.0]])
-
-def gaussian_mixture_toy(n:int=6000, seed:int=0, std:float=0.5):
-    "MIRI's toy: n points of an equal-weight 2-component Gaussian mixture in 2-D (centres (-2,-2), (2,2)); returns (X, labels)."
-    rng = np.random.default_rng(seed)
-    labels = rng.integers(0, 2, n)
-    return TOY_CENTRES[labels] + std * rng.standard_normal((n, 2)), labels
 
 # %% ../nbs/10_miri.ipynb #0253008f
 def _real_table(name):

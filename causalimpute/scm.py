@@ -11,8 +11,8 @@ from .core import as_float_table, check_seed, _like
 from .missingness import fit_intercepts
 
 # %% auto #0
-__all__ = ['topological_order', 'is_dag', 'sample_dag', 'simulate_scm', 'mgraph_labels', 'check_mgraph', 'mgraph_mechanism',
-           'simulate_mgraph_missingness']
+__all__ = ['TOY_CENTRES', 'topological_order', 'is_dag', 'sample_dag', 'simulate_scm', 'mgraph_labels', 'check_mgraph',
+           'mgraph_mechanism', 'simulate_mgraph_missingness', 'gaussian_mixture_toy']
 
 # %% ../nbs/02_scm.ipynb #2b7f8ad2
 def _as_adjacency(A, what="A"):
@@ -194,3 +194,15 @@ def simulate_mgraph_missingness(X,                  # complete data n x d (ndarr
         mask[:, j] = rng.random(n) >= p
     check_mgraph(G, mask)
     return _like(X, np.where(mask, V, np.nan), mask), mask, G
+
+# %% ../nbs/02_scm.ipynb #d33f4e2f
+TOY_CENTRES = np.array([[-2.0, -2.0], [2.0, 2.0]])
+
+def gaussian_mixture_toy(n:int=6000,    # number of points
+                         seed:int=0,    # seed of the labels and the noise
+                         std:float=0.5, # standard deviation of each round component
+                        ) -> tuple:     # (X: n x 2, labels: n ints in {0, 1}, the component of each point)
+    "MIRI's toy: n points of an equal-weight 2-component Gaussian mixture in 2-D (centres (-2,-2), (2,2)); returns (X, labels)."
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, n)
+    return TOY_CENTRES[labels] + std * rng.standard_normal((n, 2)), labels

@@ -74,7 +74,7 @@ def test_round_trip_console_script(src, tmp_path):
 
 @pytest.mark.parametrize("method", ["median", "knn"])
 def test_round_trip_in_process(src, tmp_path, method):
-    from causalimpute.core import available_imputers
+    from causalimpute import available_imputers
     if method not in available_imputers(): pytest.skip(f"{method} is not registered in this installation")
     out = tmp_path / "out.csv"
     code, _, err = _main("impute", src, "-o", out, "--method", method, "--skip", "name,id", "-q")

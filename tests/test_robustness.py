@@ -10,7 +10,7 @@
   the CPU, and a model whose state says it was fitted on a GPU loads on this CPU-only machine;
 - scikit-learn conformance: `parametrize_with_checks` over every imputer, with the checks that cannot pass listed with the reason.
 
-The suite is generic over `core.available_imputers()`: an imputer that registers later is tested without edits here. `SMALL` holds fast
+The suite is generic over `causalimpute.available_imputers()`: an imputer that registers later is tested without edits here. `SMALL` holds fast
 constructor settings per registry name (settings for a name that is not registered are unused; `test_small_settings_exist` makes sure
 that each setting named for a registered imputer is one of its parameters, so a renamed argument cannot silently fall back to a slow
 default).
@@ -24,7 +24,8 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from causalimpute import core
-from causalimpute.core import as_float_table, available_imputers, check_imputer
+from causalimpute import available_imputers
+from causalimpute.core import as_float_table, check_imputer
 
 # ---------------------------------------------------------------------------------------------------------------------------------
 # The imputers and their small settings
@@ -43,18 +44,7 @@ SMALL = {
 EXAMPLES = dict(mean=10, median=10, knn=10, mice=4, missforest=5)   # hypothesis examples per scenario; 4 for the others (neural)
 
 NAMES = available_imputers()
-# The registered classes as imported from the package, taken at collection, before any test runs in this process. Executing a notebook
-# in-process (tests/test_notebooks.py, in the same pytest worker) re-registers its classes from `__main__`, which cannot be pickled by
-# reference; the fixture below puts the package's classes back in the registry for the duration of each test here.
 CLASSES = {n: core._REGISTRY[n] for n in NAMES}
-
-
-@pytest.fixture(autouse=True)
-def _package_registry():
-    saved = dict(core._REGISTRY)
-    core._REGISTRY.update(CLASSES)
-    yield
-    core._REGISTRY.clear(); core._REGISTRY.update(saved)
 
 
 def _cls(name): return CLASSES[name]

@@ -33,7 +33,7 @@ class PeakRSS:
         self._t = threading.Thread(target=poll, daemon=True); self._t.start(); return self
     def __exit__(self, *a):
         self._stop.set(); self._t.join(); self.peak = max(self.peak, rss())
-from causalimpute.core import make_imputer, available_imputers
+from causalimpute import make_imputer, available_imputers
 from causalimpute.missingness import ampute
 method, n, extra, source = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3]), sys.argv[4]
 if source == "letter":
