@@ -6,6 +6,7 @@
 from __future__ import annotations
 import numpy as np
 import torch
+from .core import check_choice
 
 # %% auto #0
 __all__ = ['acyclicity', 'has_cycle', 'acyclicity_grad', 'adjacency_from_weights', 'AcyclicityPenalty']
@@ -24,7 +25,8 @@ def acyclicity(B,              # weighted adjacency, d x d (k -> j at B[k, j])
     return torch.linalg.matrix_exp(B if squared else B * B).diagonal().sum() - B.shape[0]
 
 # %% ../nbs/05_acyclicity.ipynb #ac797553
-def has_cycle(A) -> bool:
+def has_cycle(A, # adjacency, d x d: a nonzero A[k, j] is an edge k -> j
+             ) -> bool:
     "Brute-force check (depth-first search) whether the directed graph with adjacency `A` (nonzero = edge) has a cycle."
     A = np.asarray(A) != 0
     colour = np.zeros(len(A), dtype=int)                 # 0 white, 1 grey (on the path), 2 black (done)
@@ -37,7 +39,8 @@ def has_cycle(A) -> bool:
     return any(colour[k] == 0 and visit(k) for k in range(len(A)))
 
 # %% ../nbs/05_acyclicity.ipynb #2b6c4d67
-def acyclicity_grad(B) -> torch.Tensor:
+def acyclicity_grad(B, # weighted adjacency, d x d (k -> j at B[k, j]): ndarray or tensor
+                   ) -> torch.Tensor: # d x d: the gradient of `acyclicity` at B
     "Closed-form gradient of `acyclicity`: 2 (exp(B∘B))^T ∘ B."
     B = _as_tensor(B)
     return 2 * torch.linalg.matrix_exp(B * B).T * B
@@ -66,9 +69,8 @@ class AcyclicityPenalty:
                  progress_ratio=0.25,    # ... i.e. when h > progress_ratio * previous h
                  rho_max=1e6,            # cap on rho
                 ):
-        if schedule not in ("fixed", "augmented_lagrangian"):
-            raise ValueError(f"schedule must be 'fixed' or 'augmented_lagrangian', got {schedule!r}")
-        self.rho, self.alpha, self.schedule = float(rho), float(alpha), schedule
+        self.schedule = check_choice(schedule, "schedule", ("fixed", "augmented_lagrangian"))
+        self.rho, self.alpha = float(rho), float(alpha)
         self.rho_factor, self.progress_ratio, self.rho_max = rho_factor, progress_ratio, rho_max
         self.h_prev = np.inf
 

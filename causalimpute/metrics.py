@@ -4,7 +4,6 @@
 
 # %% ../nbs/03_metrics.ipynb #cd4befd5
 from __future__ import annotations
-import numbers
 import numpy as np, pandas as pd
 import torch
 import torchmetrics.functional as tmf
@@ -17,7 +16,7 @@ from sklearn.svm import SVR
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.ensemble import HistGradientBoostingClassifier
 from threadpoolctl import threadpool_limits
-from .core import as_float_table
+from .core import as_float_table, check_choice, check_int, check_real
 
 # %% auto #0
 __all__ = ['rmse', 'mae', 'median_sq_distance', 'mmd', 'mmd_reference', 'mode_shares', 'mode_share_error', 'mutual_information',
@@ -45,13 +44,15 @@ def _complete(X, what) -> np.ndarray:
 # %% ../nbs/03_metrics.ipynb #774bf07f
 def _scale(T, M, standardise) -> np.ndarray:
     "Per-column divisor: 1, the std of the complete data, or the std of its observed entries (1 for a constant column)."
-    if standardise is False or standardise is None: return np.ones(T.shape[1])
-    if standardise is True or standardise == "complete": s = T.std(0)
-    elif standardise == "observed":
+    if standardise is None or isinstance(standardise, (bool, np.bool_)): how = "complete" if standardise else None
+    else: how = check_choice(standardise, "standardise", ("complete", "observed"))     # a name, or True / False
+    if how is None: return np.ones(T.shape[1])
+    if how == "complete": s = T.std(0)
+    else:
         with np.errstate(invalid="ignore", divide="ignore"): s = np.nanstd(np.where(M, T, np.nan), 0)
-    else: raise ValueError(f"standardise must be False, True ('complete') or 'observed', got {standardise!r}")
     return np.where(np.isfinite(s) & (s > 0), s, 1.0)
 
+# %% ../nbs/03_metrics.ipynb #b9f2ba95
 def _entry_errors(X_true, X_imputed, mask, standardise):
     "Checked tables in the chosen units and the boolean array of missing entries."
     T, I = _complete(X_true, "X_true"), _complete(X_imputed, "X_imputed")
@@ -64,10 +65,11 @@ def _entry_errors(X_true, X_imputed, mask, standardise):
 def _per_column(X_true, vals):
     return pd.Series(vals, index=X_true.columns) if isinstance(X_true, pd.DataFrame) else vals
 
-# %% ../nbs/03_metrics.ipynb #6258a159
+# %% ../nbs/03_metrics.ipynb #3e78b3f2
 def _score(X_true, X_imputed, mask, standardise, per_column, denominator, kind):
+    "RMSE (`kind='rmse'`) or MAE at the missing entries: pooled through torchmetrics, or per column."
     T, I, miss = _entry_errors(X_true, X_imputed, mask, standardise)
-    if denominator not in ("missing", "all"): raise ValueError(f"denominator must be 'missing' or 'all', got {denominator!r}")
+    check_choice(denominator, "denominator", ("missing", "all"))
     if per_column:
         e = np.where(miss, (I - T) ** 2 if kind == "rmse" else np.abs(I - T), 0.0).sum(0)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -79,6 +81,7 @@ def _score(X_true, X_imputed, mask, standardise, per_column, denominator, kind):
     if kind == "rmse": return float(tmf.mean_squared_error(p, t, squared=False)) * float(np.sqrt(share))
     return float(tmf.mean_absolute_error(p, t)) * float(share)
 
+# %% ../nbs/03_metrics.ipynb #6258a159
 def rmse(X_true,              # complete ground truth, n x d (ndarray or DataFrame)
          X_imputed,           # imputed table, same shape, no NaN
          mask,                # bool n x d, True = observed; errors are taken where it is False
@@ -144,10 +147,11 @@ def _mmd2(X:np.ndarray, Y:np.ndarray, gamma:float, unbiased:bool, device="cpu") 
     if unbiased: return (kxx - n) / (n * (n - 1)) + (kyy - m) / (m * (m - 1)) - 2 * kxy / (n * m)
     return kxx / n**2 + kyy / m**2 - 2 * kxy / (n * m)
 
+# %% ../nbs/03_metrics.ipynb #a4e39546
 def _two_samples(X, Y, kind):
     X, Y = _complete(X, "X"), _complete(Y, "Y")
     if X.shape[1] != Y.shape[1]: raise ValueError(f"X has {X.shape[1]} columns but Y has {Y.shape[1]}")
-    if kind not in ("biased", "unbiased"): raise ValueError(f"kind must be 'biased' or 'unbiased', got {kind!r}")
+    check_choice(kind, "kind", ("biased", "unbiased"))
     if kind == "unbiased" and min(len(X), len(Y)) < 2: raise ValueError("the unbiased MMD needs at least 2 rows in X and in Y")
     return X, Y
 
@@ -159,9 +163,8 @@ def mmd(X,                 # first sample, n x d (e.g. the imputed table)
        )->float:           # the estimate of MMD²
     "Squared maximum mean discrepancy between samples `X` and `Y` with the RBF kernel exp(-||x-y||²/(2 sigma²))."
     X, Y = _two_samples(X, Y, kind)
-    if bandwidth is not None and not (isinstance(bandwidth, numbers.Real) and np.isfinite(bandwidth) and bandwidth > 0):
-        raise ValueError(f"bandwidth must be None or a positive number, got {bandwidth!r}")
-    s2 = median_sq_distance(X, Y) if bandwidth is None else float(bandwidth) ** 2
+    bandwidth = check_real(bandwidth, "bandwidth", 0, low_open=True, none_ok=True)
+    s2 = median_sq_distance(X, Y) if bandwidth is None else bandwidth ** 2
     return _mmd2(X, Y, 1 / (2 * s2), kind == "unbiased", device)
 
 # %% ../nbs/03_metrics.ipynb #ee4dc077
@@ -201,20 +204,22 @@ def mode_share_error(X_imputed,   # imputed table, n x d
                      centres,     # K x d mixture centres
                      labels,      # n true component labels in 0..K-1
                     )->float:     # largest absolute difference of the shares
-
     "Largest absolute difference between assigned and true mode shares over the rows with a missing entry (see `mode_shares`)."
     a, t = mode_shares(X_imputed, mask, centres, labels)
     return float(np.abs(a - t).max())
 
 # %% ../nbs/03_metrics.ipynb #9e50a583
 def _classifier(classifier, seed):
-    if classifier == "hgb":
+    "A fresh classifier: 'hgb' (small gradient-boosted trees), 'logistic', or a clone of a scikit-learn classifier."
+    if isinstance(classifier, str): kind = check_choice(classifier, "classifier", ("hgb", "logistic"))
+    elif hasattr(classifier, "fit") and hasattr(classifier, "predict_proba"): return clone(classifier)
+    else: raise ValueError(f"classifier must be 'hgb', 'logistic' or a scikit-learn classifier with predict_proba, got {classifier!r}")
+    if kind == "hgb":
         return HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, max_leaf_nodes=8, min_samples_leaf=40,
                                               early_stopping=True, n_iter_no_change=5, random_state=seed)
-    if classifier == "logistic": return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
-    if hasattr(classifier, "fit") and hasattr(classifier, "predict_proba"): return clone(classifier)
-    raise ValueError(f"classifier must be 'hgb', 'logistic' or a scikit-learn classifier with predict_proba, got {classifier!r}")
+    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
 
+# %% ../nbs/03_metrics.ipynb #cdf48f29
 def _log_loss(r, p):
     p = np.clip(p, 1e-12, 1 - 1e-12)
     return -np.mean(r * np.log(p) + (1 - r) * np.log(1 - p))
@@ -240,7 +245,7 @@ def mutual_information(X_imputed,          # imputed table, n x d, no NaN
                       )->float:            # mean over columns of the estimated I(X_imputed; R_j), in nats
     "Classifier estimate of the mutual information between `X_imputed` and each column's missingness indicator."
     X = _complete(X_imputed, "X_imputed"); M = _as_mask(mask, X.shape)
-    if not (isinstance(n_splits, numbers.Integral) and n_splits >= 2): raise ValueError(f"n_splits must be an integer >= 2, got {n_splits!r}")
+    n_splits = check_int(n_splits, "n_splits", 2)
     out = np.full(X.shape[1], np.nan)
     with threadpool_limits(1 if X.size < 10**6 else None):            # OpenMP start-up costs more than it saves on small tables
         for j in range(X.shape[1]): out[j] = _mi_column(X, M[:, j], classifier, n_splits, seed)
@@ -256,10 +261,12 @@ def _target(y, n):
     return v
 
 def _regressor(model):
-    if model == "svr": return TransformedTargetRegressor(make_pipeline(StandardScaler(), SVR()), transformer=StandardScaler())
-    if model == "linear": return LinearRegression()
-    if hasattr(model, "fit") and hasattr(model, "predict"): return clone(model)
-    raise ValueError(f"model must be 'svr', 'linear' or a scikit-learn regressor, got {model!r}")
+    "A fresh regressor: 'svr' (standardised features and target), 'linear', or a clone of a scikit-learn regressor."
+    if isinstance(model, str): kind = check_choice(model, "model", ("svr", "linear"))
+    elif hasattr(model, "fit") and hasattr(model, "predict"): return clone(model)
+    else: raise ValueError(f"model must be 'svr', 'linear' or a scikit-learn regressor, got {model!r}")
+    if kind == "svr": return TransformedTargetRegressor(make_pipeline(StandardScaler(), SVR()), transformer=StandardScaler())
+    return LinearRegression()
 
 # %% ../nbs/03_metrics.ipynb #e7cb0455
 def downstream_error(X_imputed,       # imputed features, n x d, no NaN
@@ -271,7 +278,7 @@ def downstream_error(X_imputed,       # imputed features, n x d, no NaN
                     )->float:         # cross-validated RMSE of y (or its excess over the reference), in units of y
     "Cross-validated RMSE of a regressor trained on `X_imputed` to predict `y`."
     X = _complete(X_imputed, "X_imputed"); v = _target(y, len(X)); est = _regressor(model)
-    cv = KFold(n_splits, shuffle=True, random_state=seed)
+    cv = KFold(check_int(n_splits, "n_splits", 2), shuffle=True, random_state=seed)
     err = lambda A: float(np.sqrt(np.mean((cross_val_predict(clone(est), A, v, cv=cv) - v) ** 2)))
     if reference is None: return err(X)
     R = _complete(reference, "reference")
@@ -289,8 +296,6 @@ def congeniality(X_complete,   # complete features, n x d
     if X.shape != C.shape: raise ValueError(f"X_imputed has shape {X.shape} but X_complete has shape {C.shape}")
     v = _target(y, len(C)); v = (v - v.mean()) / (v.std() or 1.0)
     mu, s = C.mean(0), np.where(C.std(0) > 0, C.std(0), 1.0)
-    if model == "linear": est = LinearRegression()
-    elif model == "svr": est = SVR(kernel="linear")
-    else: raise ValueError(f"model must be 'linear' or 'svr', got {model!r}")
+    est = LinearRegression() if check_choice(model, "model", ("linear", "svr")) == "linear" else SVR(kernel="linear")
     coef = lambda A: np.ravel(clone(est).fit((A - mu) / s, v).coef_)
     return float(np.linalg.norm(coef(C) - coef(X)))

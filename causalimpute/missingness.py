@@ -4,10 +4,9 @@
 
 # %% ../nbs/01_missingness.ipynb #d6b712d7
 from __future__ import annotations
-import numbers
 import numpy as np, pandas as pd
 from scipy.special import expit, logit
-from .core import as_float_table, check_seed, observed_mask, _like
+from .core import as_float_table, check_choice, check_real, check_seed, observed_mask, _like
 
 # %% auto #0
 __all__ = ['MECHANISMS', 'fit_intercepts', 'ampute', 'missing_rate']
@@ -48,28 +47,20 @@ _ALIASES = {m.lower(): m for m in MECHANISMS} | {"mnar": "MNAR_logistic"}
 
 def _check_args(mechanism, rate, p_obs, q, tails, d):
     "Validate `ampute`'s arguments; return the canonical mechanism name and the filled-in options."
-    if not isinstance(mechanism, str) or mechanism.lower() not in _ALIASES:
-        raise ValueError(f"mechanism={mechanism!r} is unknown; valid: {', '.join(MECHANISMS)} (case-insensitive)")
-    mech = _ALIASES[mechanism.lower()]
-    if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 < rate < 1:
-        raise ValueError(f"rate must be a number strictly between 0 and 1, got {rate!r}")
+    mech = _ALIASES.get(mechanism.lower()) if isinstance(mechanism, str) else None      # case-insensitive, with the alias MNAR
+    mech = mech or check_choice(mechanism, "mechanism", MECHANISMS)                      # an unknown name fails here
+    check_real(rate, "rate", 0, 1, low_open=True, high_open=True)
     for name, val, users in [("p_obs", p_obs, ("MAR", "MNAR_logistic")), ("q", q, ("MNAR_quantile",)),
                              ("tails", tails, ("MNAR_quantile",))]:
         if val is not None and mech not in users:
             raise ValueError(f"{name} applies to mechanism {' / '.join(users)} only, not {mech}")
     if mech in ("MAR", "MNAR_logistic"):
-        p_obs = 0.3 if p_obs is None else p_obs
-        if isinstance(p_obs, bool) or not isinstance(p_obs, numbers.Real) or not 0 < p_obs < 1:
-            raise ValueError(f"p_obs must be a number strictly between 0 and 1, got {p_obs!r}")
+        p_obs = check_real(0.3 if p_obs is None else p_obs, "p_obs", 0, 1, low_open=True, high_open=True)
         if d < 2: raise ValueError(f"mechanism {mech} needs at least 2 columns (some drive the others' mask), X has {d}")
     if mech == "MNAR_quantile":
-        q = 0.5 if q is None else q
-        tails = "upper" if tails is None else tails
-        if isinstance(q, bool) or not isinstance(q, numbers.Real) or not 0 < q <= 1:
-            raise ValueError(f"q (the tail mass) must be a number in (0, 1], got {q!r}")
+        q = check_real(0.5 if q is None else q, "q", 0, 1, low_open=True)
         if q < rate: raise ValueError(f"q={q} is smaller than rate={rate}: a tail of mass q cannot hold a share rate of the entries")
-        if tails not in ("upper", "lower", "both"):
-            raise ValueError(f"tails must be 'upper', 'lower' or 'both', got {tails!r}")
+        tails = check_choice("upper" if tails is None else tails, "tails", ("upper", "lower", "both"))
     return mech, p_obs, q, tails
 
 # %% ../nbs/01_missingness.ipynb #d8893079
@@ -81,6 +72,7 @@ def _split_columns(d, p_obs, rng):
     perm = rng.permutation(d)
     return np.sort(perm[:k]), np.sort(perm[k:])
 
+# %% ../nbs/01_missingness.ipynb #98a82ab5
 def _hide_mar(V, rate, rng, p_obs, **_):
     obs, na = _split_columns(V.shape[1], p_obs, rng)
     hide = np.zeros(V.shape, bool)
@@ -100,6 +92,7 @@ def _hide_mnar_self(V, rate, rng, **_):
     a = Z * rng.choice([-1.0, 1.0], size=V.shape[1])              # unit-std logit of the column's own value, random direction
     return rng.random(V.shape) < expit(a + fit_intercepts(a, rate))
 
+# %% ../nbs/01_missingness.ipynb #ed4e71b3
 def _hide_mnar_quantile(V, rate, rng, q, tails, **_):
     lo_q, hi_q = {"upper": (0.0, 1 - q), "lower": (q, 1.0), "both": (q / 2, 1 - q / 2)}[tails]
     lo, hi = np.quantile(V, lo_q, axis=0), np.quantile(V, hi_q, axis=0)

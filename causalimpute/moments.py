@@ -6,6 +6,7 @@
 from __future__ import annotations
 import numpy as np
 import torch
+from .core import check_real
 
 # %% auto #0
 __all__ = ['clip_propensity', 'sipw_mean', 'moment_penalty']
@@ -19,7 +20,7 @@ def clip_propensity(p,          # propensities P(R = 1 | .), any shape
                     eps=0.01,   # keep them in [eps, 1 - eps]
                    ):
     "Clip propensities to [eps, 1 - eps], so no inverse weight exceeds 1/eps."
-    if not 0 <= eps < 0.5: raise ValueError(f"eps must be in [0, 0.5), got {eps!r}")
+    eps = check_real(eps, "eps", 0, 0.5, high_open=True)
     return _t(p).clamp(eps, 1 - eps)
 
 def sipw_mean(x,              # values, n x m (entries where not observed are ignored, may be NaN)

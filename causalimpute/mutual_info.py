@@ -18,12 +18,14 @@ def grid_states(k:int, # values per variable, coded 0..k-1
     "All value configurations of `d` variables with `k` values each (rows), in lexicographic order."
     return np.array(list(itertools.product(range(k), repeat=d)), dtype=int).reshape(-1, d)
 
-def mask_patterns(d:int)->np.ndarray:
+def mask_patterns(d:int, # number of variables
+                 )->np.ndarray: # 2**d x d bool array, True = observed
     "All 2**d masks of `d` variables as a bool array (True = observed); the last row is fully observed."
     return grid_states(2, d).astype(bool)
 
 # %% ../nbs/08_mutual_information.ipynb #f2c02f1c
-def mutual_information_table(P:np.ndarray)->float:
+def mutual_information_table(P:np.ndarray, # joint probability table (rows: one variable, columns: the other)
+                            )->float:       # I in nats
     "Mutual information (nats) between the row and column variables of a joint probability table `P`."
     P = np.asarray(P, dtype=np.float64)
     if (P < 0).any() or not np.isclose(P.sum(), 1.0): raise ValueError("P must be a probability table: non-negative, summing to 1")
@@ -31,7 +33,9 @@ def mutual_information_table(P:np.ndarray)->float:
     nz = P > 0
     return float(np.sum(P[nz] * np.log(P[nz] / outer[nz])))
 
-def kl_to_product(P:np.ndarray, q:np.ndarray)->float:
+def kl_to_product(P:np.ndarray, # joint table P[s, r] of the imputed row (states) and its mask (patterns)
+                  q:np.ndarray, # a law over the states (the rows of `P`)
+                 )->float:      # KL in nats; inf where q(x) p(m) is 0 but P is not
     "KL( P(x, m) || q(x) p(m) ) in nats, with p(m) the column marginal of `P` and `q` a law over the rows."
     P = np.asarray(P, dtype=np.float64); ref = np.asarray(q, dtype=np.float64)[:, None] * P.sum(0, keepdims=True)
     nz = P > 0
@@ -44,7 +48,12 @@ def _groups(states, pattern):
     keys = states[:, pattern]
     return np.unique(keys, axis=0, return_inverse=True)[1].reshape(-1) if pattern.any() else np.zeros(len(states), dtype=int)
 
-def apply_imputer(P, G, states, patterns):
+# %% ../nbs/08_mutual_information.ipynb #2e8d1da6
+def apply_imputer(P,        # joint table P[s, r] of the imputed row and its mask: states x patterns
+                  G,        # imputer table G[s, r] = g(x_mis | x_obs, m_r), a law within each compatible group
+                  states,   # the configurations, states x d (`grid_states`)
+                  patterns, # the masks, patterns x d bool (`mask_patterns`)
+                 )->np.ndarray: # the joint table after imputing with `G`
     "The joint law after imputing with `G` (G[s, r] = g(x_mis | x_obs, m_r), normalised within compatible groups)."
     P_new = np.zeros_like(P, dtype=np.float64)
     for r, pat in enumerate(patterns):
@@ -53,7 +62,11 @@ def apply_imputer(P, G, states, patterns):
         P_new[:, r] = observed_mass[grp] * G[:, r]
     return P_new
 
-def conditional_imputer(q, states, patterns):
+# %% ../nbs/08_mutual_information.ipynb #06e17597
+def conditional_imputer(q,        # a law over the states (length = number of states)
+                        states,   # the configurations, states x d (`grid_states`)
+                        patterns, # the masks, patterns x d bool (`mask_patterns`)
+                       )->np.ndarray: # G[s, r] = q(x_mis | x_obs) under pattern r
     "The table G of the imputer that draws x_mis from q(x_mis | x_obs) for every pattern (Proposition 2's optimum)."
     G = np.zeros((len(states), len(patterns)))
     for r, pat in enumerate(patterns):
@@ -62,12 +75,21 @@ def conditional_imputer(q, states, patterns):
         G[:, r] = np.divide(q, tot, out=np.full_like(q, 0.0), where=tot > 0)
     return G
 
-def miri_step(P, states, patterns):
+# %% ../nbs/08_mutual_information.ipynb #1e90c15e
+def miri_step(P,        # joint table P[s, r] of the imputed row and its mask: states x patterns
+              states,   # the configurations, states x d (`grid_states`)
+              patterns, # the masks, patterns x d bool (`mask_patterns`)
+             )->np.ndarray: # the joint table after one round
     "One exact MIRI round on a discrete joint `P[s, r]`: impute every pattern from the current marginal's conditional."
     return apply_imputer(P, conditional_imputer(P.sum(1), states, patterns), states, patterns)
 
 # %% ../nbs/08_mutual_information.ipynb #154df80b
-def initial_joint(p_x, p_mask_given_x, states, patterns, fill=None):
+def initial_joint(p_x,            # true law over the states
+                  p_mask_given_x, # p(m | x): states x patterns, each row a law over the patterns
+                  states,         # the configurations, states x d (`grid_states`)
+                  patterns,       # the masks, patterns x d bool (`mask_patterns`)
+                  fill=None,      # law over the states the holes are filled from; None: uniform
+                 )->np.ndarray:   # p^0: states x patterns
     "p^0(x~, m): true law `p_x` over states, mask law p(m | x) (states x patterns), missing coordinates filled from `fill` (default uniform)."
     K = len(states); fill = np.full(K, 1.0 / K) if fill is None else np.asarray(fill, dtype=np.float64)
     joint_true = np.asarray(p_x)[:, None] * np.asarray(p_mask_given_x)          # p(x, m)

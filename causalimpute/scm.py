@@ -4,10 +4,9 @@
 
 # %% ../nbs/02_scm.ipynb #b7884a70
 from __future__ import annotations
-import numbers
 import numpy as np, pandas as pd
 from scipy.special import expit
-from .core import as_float_table, check_seed, _like
+from .core import as_float_table, check_choice, check_int, check_real, check_seed, _like
 from .missingness import fit_intercepts
 
 # %% auto #0
@@ -22,7 +21,9 @@ def _as_adjacency(A, what="A"):
     if not np.isfinite(A.astype(float)).all(): raise ValueError(f"{what} has non-finite entries")
     return (A != 0).astype(int)
 
-def topological_order(A) -> np.ndarray:
+# %% ../nbs/02_scm.ipynb #08b21008
+def topological_order(A, # adjacency, d x d: A[i, j] != 0 means an edge i -> j
+                     ) -> np.ndarray: # the d nodes, every edge pointing forward
     "Nodes of the DAG `A` (A[i, j] = 1: i -> j) in an order where every edge points forward; ValueError if `A` has a cycle."
     A = _as_adjacency(A)
     indeg, order = A.sum(0), []
@@ -36,7 +37,8 @@ def topological_order(A) -> np.ndarray:
         raise ValueError(f"the graph has a directed cycle through nodes {sorted(set(range(len(A))) - set(order))}")
     return np.array(order, dtype=int)
 
-def is_dag(A) -> bool:
+def is_dag(A, # adjacency, d x d: A[i, j] != 0 means an edge i -> j
+          ) -> bool:
     "Whether the adjacency matrix `A` has no directed cycle (self-loops count as cycles)."
     try: topological_order(A); return True
     except ValueError: return False
@@ -47,9 +49,8 @@ def sample_dag(d:int,                  # number of nodes
                seed=None,              # int for a reproducible graph
               )->np.ndarray:           # d x d int adjacency, A[i, j] = 1 means i -> j
     "A random Erdős–Rényi DAG over `d` nodes in a random topological order."
-    if isinstance(d, bool) or not isinstance(d, numbers.Integral) or d < 1: raise ValueError(f"d must be a positive integer, got {d!r}")
-    if isinstance(expected_degree, bool) or not isinstance(expected_degree, numbers.Real) or not 0 <= expected_degree <= max(d - 1, 0):
-        raise ValueError(f"expected_degree must be a number in [0, d-1] = [0, {d - 1}], got {expected_degree!r}")
+    d = check_int(d, "d")
+    expected_degree = check_real(expected_degree, "expected_degree", 0, d - 1)        # in [0, d-1]
     rng = np.random.default_rng(check_seed(seed))
     p = expected_degree / (d - 1) if d > 1 else 0.0
     lower = np.triu(rng.random((d, d)) < p, k=1).astype(int)   # edges forward in the order 0..d-1
@@ -71,10 +72,8 @@ def simulate_scm(A,                  # DAG adjacency, d x d, A[i, j] = 1 means i
                 )->np.ndarray:       # n x d data (and the parameters when asked)
     "Sample `n` rows from a random linear or non-linear additive-noise SCM on the DAG `A`."
     A = _as_adjacency(A); order = topological_order(A); d = len(A)
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1: raise ValueError(f"n must be a positive integer, got {n!r}")
-    if kind not in ("linear", "nonlinear"): raise ValueError(f"kind must be 'linear' or 'nonlinear', got {kind!r}")
-    if isinstance(noise_std, bool) or not isinstance(noise_std, numbers.Real) or noise_std < 0:
-        raise ValueError(f"noise_std must be a non-negative number, got {noise_std!r}")
+    n, kind = check_int(n, "n"), check_choice(kind, "kind", ("linear", "nonlinear"))
+    noise_std = check_real(noise_std, "noise_std", 0)
     lo, hi = weight_range
     if not 0 <= lo <= hi: raise ValueError(f"weight_range must be (low, high) with 0 <= low <= high, got {weight_range!r}")
     rng = np.random.default_rng(check_seed(seed))
@@ -88,7 +87,8 @@ def simulate_scm(A,                  # DAG adjacency, d x d, A[i, j] = 1 means i
     return (X, dict(weights=W, functions=funcs, noise=E)) if return_params else X
 
 # %% ../nbs/02_scm.ipynb #603eddaa
-def mgraph_labels(d:int) -> list:
+def mgraph_labels(d:int, # number of features
+                 ) -> list: # 2d names: X0..X{d-1}, then R0..R{d-1}
     "Node names of an m-graph over `d` features: X0..X{d-1}, then R0..R{d-1}."
     return [f"X{j}" for j in range(d)] + [f"R{j}" for j in range(d)]
 
@@ -122,7 +122,10 @@ def check_mgraph(mgraph,     # (2d) x (2d) adjacency: features 0..d-1, indicator
         if holes: raise ValueError(f"root X{holes[0]} has {int((~mask[:, holes[0]]).sum())} missing entries: "
                                    "root nodes must be always observed (assumption 4)")
 
-def mgraph_mechanism(mgraph, mask) -> str:
+# %% ../nbs/02_scm.ipynb #012606cd
+def mgraph_mechanism(mgraph, # (2d) x (2d) adjacency: features 0..d-1, indicators d..2d-1 (d + j is R_j)
+                     mask,   # n x d bool mask (True = observed) that the m-graph generated
+                    ) -> str: # 'MCAR', 'MAR' or 'MNAR'
     "'MCAR', 'MAR' or 'MNAR': what the indicator parents of a valid m-graph imply, given the mask it produced."
     check_mgraph(mgraph, mask)
     G, d = _split_mgraph(mgraph)
@@ -154,6 +157,24 @@ def _indicator_parents(A, mechanism, frac_missing, n_causes, rng):
             parents[j] = np.sort(np.r_[first, _choose(rng, set(range(d)) - {j} - set(first), n_causes - 1)]).astype(int)
     return S, parents
 
+# %% ../nbs/02_scm.ipynb #36cfc8cc
+def _missing_probs(Z, parents, rate, strength, rng) -> np.ndarray:
+    "P(R_j = 0) per row: `rate` without parents, else sigmoid(a + b), `a` a random mix of the parents' columns of `Z` with std `strength`."
+    if len(parents) == 0: return np.full(len(Z), float(rate))
+    a = Z[:, parents] @ rng.normal(size=len(parents))
+    a = a * (strength / a.std()) if a.std() > 0 else a
+    return expit(a + fit_intercepts(a[:, None], rate)[0])             # b: the mean probability is `rate`
+
+# %% ../nbs/02_scm.ipynb #5f15de47
+def _mgraph_args(mechanism, rate, frac_missing, n_causes, strength) -> str:
+    "Check `simulate_mgraph_missingness`'s options; return the mechanism's name in capitals."
+    mech = mechanism.upper() if isinstance(mechanism, str) else None
+    mech = mech if mech in ("MCAR", "MAR", "MNAR") else check_choice(mechanism, "mechanism", ("MCAR", "MAR", "MNAR"))
+    check_real(rate, "rate", 0, 1, low_open=True, high_open=True)
+    check_real(frac_missing, "frac_missing", 0, 1, low_open=True)
+    check_int(n_causes, "n_causes"); check_real(strength, "strength", 0, low_open=True)
+    return mech
+
 # %% ../nbs/02_scm.ipynb #eb0973bf
 def simulate_mgraph_missingness(X,                  # complete data n x d (ndarray or DataFrame), e.g. from `simulate_scm`
                                 A,                  # the causal DAG of X, d x d (A[i, j] = 1: i -> j)
@@ -170,15 +191,7 @@ def simulate_mgraph_missingness(X,                  # complete data n x d (ndarr
     A = _as_adjacency(A)
     if A.shape != (d, d): raise ValueError(f"A must be {d} x {d} to match X's {d} columns, got {A.shape}")
     topological_order(A)
-    mech = mechanism.upper() if isinstance(mechanism, str) else mechanism
-    if mech not in ("MCAR", "MAR", "MNAR"): raise ValueError(f"mechanism must be 'MCAR', 'MAR' or 'MNAR', got {mechanism!r}")
-    for name, val, lo, hi in [("rate", rate, 0, 1), ("frac_missing", frac_missing, 0, 1)]:
-        if isinstance(val, bool) or not isinstance(val, numbers.Real) or not lo < val <= hi or (name == "rate" and val == 1):
-            raise ValueError(f"{name} must be a number in (0, 1{')' if name == 'rate' else ']'}, got {val!r}")
-    if isinstance(n_causes, bool) or not isinstance(n_causes, numbers.Integral) or n_causes < 1:
-        raise ValueError(f"n_causes must be a positive integer, got {n_causes!r}")
-    if isinstance(strength, bool) or not isinstance(strength, numbers.Real) or strength <= 0:
-        raise ValueError(f"strength must be a positive number, got {strength!r}")
+    mech = _mgraph_args(mechanism, rate, frac_missing, n_causes, strength)
     rng = np.random.default_rng(check_seed(seed))
     S, parents = _indicator_parents(A, mech, frac_missing, n_causes, rng)
     G = np.zeros((2 * d, 2 * d), int); G[:d, :d] = A
@@ -186,11 +199,7 @@ def simulate_mgraph_missingness(X,                  # complete data n x d (ndarr
     mask = np.ones((n, d), bool)
     for j in S:
         G[parents[j], d + j] = 1
-        if len(parents[j]) == 0: p = np.full(n, float(rate))
-        else:
-            a = Z[:, parents[j]] @ rng.normal(size=len(parents[j]))
-            a = a * (strength / a.std()) if a.std() > 0 else a
-            p = expit(a + fit_intercepts(a[:, None], rate)[0])
+        p = _missing_probs(Z, parents[j], rate, strength, rng)           # its weights are drawn before the mask
         mask[:, j] = rng.random(n) >= p
     check_mgraph(G, mask)
     return _like(X, np.where(mask, V, np.nan), mask), mask, G

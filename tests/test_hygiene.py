@@ -42,3 +42,12 @@ def test_package_in_sync_with_notebooks(tmp_path):
 def test_readme_generated_from_index():
     res = subprocess.run([sys.executable, str(ROOT / "tools" / "make_readme.py"), "--check"], capture_output=True, text=True)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_every_exported_parameter_is_documented():
+    "Every parameter of every function and class in a module's `__all__` has a docments comment (`python tools/build_docs.py --docments`)."
+    sys.path.insert(0, str(ROOT / "tools"))
+    from build_docs import undocumented_parameters
+    bare = undocumented_parameters()
+    assert not bare, "parameters without a docments comment (document them inline, one per line):\n" + \
+        "\n".join(f"  {k}: {', '.join(v)}" for k, v in bare.items())

@@ -238,6 +238,79 @@ def test_new_row_outside_training_range(name, case):
 
 
 # ---------------------------------------------------------------------------------------------------------------------------------
+# Paths the small tables above never reach: MIRACLE's held-out blend, MIRI's draws and its reference conditioning
+# ---------------------------------------------------------------------------------------------------------------------------------
+def _blend_table(frame_it=False):
+    "150 x 4 with 30% holes in three columns: 10% of ~105 observed entries per column are held out, far more than the 10 the blend needs."
+    X = table(n=150, d=4, rate=0.0, seed=5)
+    X[:, 1:][np.random.default_rng(5).random((150, 3)) < 0.3] = np.nan
+    return frame(X) if frame_it else X
+
+
+@pytest.mark.parametrize("container", ["ndarray", "DataFrame"])
+def test_miracle_blend_path(container, monkeypatch):
+    "The contract, pickling and new rows with the held-out blend active (a spy sees it fitted on >= 10 held-out entries)."
+    from causalimpute import miracle
+    seen = []
+    real = miracle.blend_weights
+    def spy(refined, baseline, truth, held, *a, **k):
+        seen.append(int(held.sum())); return real(refined, baseline, truth, held, *a, **k)
+    monkeypatch.setattr(miracle, "blend_weights", spy)
+    X = _blend_table(container == "DataFrame")
+    check_imputer(small("miracle"), X)
+    assert seen and min(seen) >= 10, seen
+    m = small("miracle").fit(X)
+    w = m.blend_
+    assert list(w.index) == ([f"c{j}" for j in range(4)] if container == "DataFrame" else [f"x{j}" for j in range(4)])
+    assert ((w >= 0) & (w <= 1)).all()
+    back = pickle.loads(pickle.dumps(m))
+    np.testing.assert_array_equal(as_float_table(back.transform(X)), as_float_table(m.transform(X)))
+    out = m.transform(_new_rows(X))
+    assert np.isfinite(as_float_table(out)).all()
+
+
+def _draw_checks(m, X, n_draws=3):
+    "Draws of a fitted MIRI: each keeps the contract on X, observed entries bit-identical, draws differ where missing, the input untouched."
+    before = X.copy()
+    draws = m.sample(X, n_draws=n_draws)
+    if isinstance(X, pd.DataFrame): pd.testing.assert_frame_equal(X, before)
+    else: np.testing.assert_array_equal(X, before)
+    vals, miss = as_float_table(X), np.isnan(as_float_table(X))
+    assert len(draws) == n_draws
+    for dr in draws:
+        assert type(dr) is type(X)
+        if isinstance(X, pd.DataFrame): assert dr.index.equals(X.index) and list(dr.columns) == list(X.columns)
+        D = as_float_table(dr)
+        assert np.isfinite(D).all()
+        assert np.array_equal(core._bits(D)[~miss], core._bits(vals)[~miss])
+    assert not np.array_equal(as_float_table(draws[0])[miss], as_float_table(draws[1])[miss]), "two draws are identical"
+    return draws
+
+
+@pytest.mark.parametrize("conditioning", ["clean", "reference"])
+@pytest.mark.parametrize("container", ["ndarray", "DataFrame"])
+def test_miri_sample(conditioning, container):
+    "`sample`: several draws, each under the contract, different on missing entries only, reproducible from the seed; new rows too."
+    X = table(n=40, d=3, rate=0.3, seed=6)
+    X = frame(X, index=[f"r{i}" for i in range(40)]) if container == "DataFrame" else X
+    m = small("miri", conditioning=conditioning).fit(X)
+    draws = _draw_checks(m, X)
+    again = small("miri", conditioning=conditioning).fit(X).sample(X, n_draws=3)
+    for a, b in zip(draws, again): np.testing.assert_array_equal(as_float_table(a), as_float_table(b))
+    new = _new_rows(X)
+    for dr in m.sample(new, n_draws=2): assert np.isfinite(as_float_table(dr)).all()
+    with pytest.raises(ValueError, match="n_draws"): m.sample(X, n_draws=0)
+
+
+def test_miri_reference_conditioning_contract():
+    "The published conditioning (`conditioning='reference'`) under the full contract, on odd tables as on plain ones."
+    for case in ["huge_values", "duplicate_columns", "nullable_float32", "one_observed_value"]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            check_imputer(small("miri", conditioning="reference"), _odd_tables()[case])
+
+
+# ---------------------------------------------------------------------------------------------------------------------------------
 # Bad input: the documented error, naming the column, raised by causalimpute (not from deep inside torch or scikit-learn)
 # ---------------------------------------------------------------------------------------------------------------------------------
 def _raised_by_us(excinfo):

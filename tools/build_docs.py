@@ -231,7 +231,7 @@ def build(force: bool = False) -> Path:
 
 def undocumented_parameters() -> dict[str, list[str]]:
     "Exported functions and classes (in a module's `__all__`) whose parameters have no docments comment, by `module.name`."
-    import ast, importlib
+    import ast, importlib, inspect
     from fastcore.docments import docments
     from nbdev.config import get_config
     lib = get_config(path=ROOT).lib_path
@@ -244,9 +244,13 @@ def undocumented_parameters() -> dict[str, list[str]]:
         mod = importlib.import_module(f"{lib.name}.{py.stem}")
         for n in tree.body:
             if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name in names:
-                try: docs = docments(getattr(mod, n.name))
-                except Exception: continue
-                bare = [k for k, v in docs.items() if k not in ("return", "self", "args", "kwargs") and not v]
+                obj = getattr(mod, n.name)
+                try: docs = docments(obj)
+                except Exception as e: out[f"{py.stem}.{n.name}"] = [f"(docments failed: {type(e).__name__}: {e})"]; continue
+                try: params = inspect.signature(obj).parameters.values()
+                except (TypeError, ValueError): params = []                  # no Python signature (an exception class, say)
+                star = {p.name for p in params if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+                bare = [k for k, v in docs.items() if k not in ("return", "self") and k not in star and not v]
                 if bare: out[f"{py.stem}.{n.name}"] = bare
     return out
 
