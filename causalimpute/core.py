@@ -14,9 +14,10 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 # %% auto #0
-__all__ = ['observed_mask', 'as_float_table', 'check_int', 'check_real', 'check_choice', 'check_bool', 'fit_scaler',
-           'resolve_device', 'check_seed', 'torch_seed', 'torch_threads', 'progress', 'validate_for', 'finish',
-           'Imputer', 'check_imputer', 'register_imputer', 'available_imputers', 'make_imputer']
+__all__ = ['FREE_TEXT', 'observed_mask', 'as_float_table', 'TableEncoder', 'check_int', 'check_real', 'check_choice',
+           'check_bool', 'fit_scaler', 'resolve_device', 'check_seed', 'torch_seed', 'torch_threads', 'progress',
+           'validate_for', 'finish', 'Imputer', 'check_imputer', 'register_imputer', 'available_imputers',
+           'make_imputer']
 
 # %% ../nbs/00_core.ipynb #a0e50f8d
 def observed_mask(X, # a table: ndarray or DataFrame, NaN (or pandas' NA) where missing
@@ -78,6 +79,219 @@ def as_float_table(X,        # a table: ndarray, DataFrame, list of rows or torc
         raise ValueError(f"{_colname(X, j)} of {what} has {int(inf[:, j].sum())} infinite value(s); "
                          "mark missing entries with NaN, not inf")
     return values
+
+# %% ../nbs/00_core.ipynb #1b9fba65
+FREE_TEXT = dict(min_levels=20, share=0.5)   # a text column with more distinct values than both is refused as free text
+
+def _columns(X, what="X") -> list:
+    "The columns of the table `X` as pandas Series (by position), after the checks of shape every table passes."
+    if isinstance(X, pd.Series):
+        raise ValueError(f"{what} must be 2-D (a DataFrame or an n x d array), got a Series; use {what}.to_frame()")
+    if sparse.issparse(X):
+        raise TypeError(f"{what} is a sparse matrix; sparse input is not supported (its implicit zeros would read as observed): "
+                        f"pass {what}.toarray() with NaN marking the missing entries")
+    if isinstance(X, pd.DataFrame): shape, cols = X.shape, [X.iloc[:, j] for j in range(X.shape[1])]
+    else:
+        if isinstance(X, torch.Tensor): X = X.detach().cpu().numpy()
+        arr = np.asarray(X)
+        if arr.dtype.kind in "US": arr = np.asarray(X, dtype=object)     # rows mixing numbers and text: the numbers stay numbers
+        if arr.ndim != 2:
+            raise ValueError(f"{what} must be 2-D (n rows x d columns), got an array of shape {arr.shape}"
+                             + ("; Reshape your data: X.reshape(-1, 1) for one column, X.reshape(1, -1) for one row" if arr.ndim == 1 else ""))
+        shape, cols = arr.shape, [pd.Series(arr[:, j], dtype=arr.dtype) for j in range(arr.shape[1])]
+    if shape[0] == 0 or shape[1] == 0:
+        raise ValueError(f"{what} is empty: " + (f"0 sample(s) (shape={shape}) while a minimum of 1 is required" if shape[0] == 0 else
+                         f"0 feature(s) (shape={shape}) while a minimum of 1 is required") + " (at least one row and one column)")
+    return cols
+
+# %% ../nbs/00_core.ipynb #e8ad4a43
+def _is_number(v) -> bool: return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
+
+def _boolish(s:pd.Series) -> bool:
+    "Whether `s` is a yes/no column: bool or boolean dtype, or objects that are all bools."
+    if pd.api.types.is_bool_dtype(s.dtype): return True
+    vals = s[s.notna()]
+    return s.dtype == object and len(vals) > 0 and all(isinstance(v, (bool, np.bool_)) for v in vals)
+
+def _kind(s:pd.Series, name:str, declared:bool, what="X") -> str:
+    "'numeric' or 'categorical' for the column `s` (named `name` in messages); an error for a column that can be neither."
+    dt, vals = s.dtype, s[s.notna()]
+    if pd.api.types.is_complex_dtype(dt) or (dt == object and any(isinstance(v, complex) for v in vals)):
+        raise ValueError(f"{name} of {what} is complex (dtype {dt}): Complex data not supported")
+    if isinstance(dt, (pd.DatetimeTZDtype, pd.PeriodDtype, pd.IntervalDtype)) or dt.kind in "mM":
+        raise TypeError(f"{name} of {what} holds dates or times (dtype {dt}); causalimpute imputes numbers and categories: "
+                        "convert it to numbers (e.g. days since a date) or drop it")
+    if declared or isinstance(dt, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dt): return "categorical"
+    if pd.api.types.is_numeric_dtype(dt): return "numeric"
+    if dt == object and len(vals) and all(_is_number(v) for v in vals): return "numeric"
+    for i, v in vals.items():
+        try: hash(v)
+        except TypeError:
+            raise TypeError(f"{name} of {what} is neither numeric nor categorical (row {s.index.get_loc(i)} holds {v!r}, "
+                            "which cannot be a category level)") from None
+    return "categorical"
+
+# %% ../nbs/00_core.ipynb #84b03610
+def _levels(s:pd.Series) -> list:
+    "The observed levels of a categorical column in their natural order: a category's own order, else sorted."
+    vals = s[s.notna()]
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        seen = set(vals.cat.codes)
+        return [c for k, c in enumerate(s.cat.categories) if k in seen]
+    u = list(pd.unique(vals.to_numpy(dtype=object)))
+    try: return sorted(u)
+    except TypeError: return sorted(u, key=lambda v: (type(v).__name__, str(v)))
+
+def _declared(X, categorical, d:int) -> set:
+    "Positions of the columns that `categorical` names (column names of a DataFrame, positions of an array)."
+    if categorical is None: return set()
+    if isinstance(categorical, (str, numbers.Integral)): categorical = [categorical]
+    out = set()
+    for c in categorical:
+        if isinstance(X, pd.DataFrame): hits = [j for j, k in enumerate(X.columns) if k == c]
+        else: hits = [int(c)] if isinstance(c, numbers.Integral) and not isinstance(c, bool) and 0 <= c < d else []
+        if not hits:
+            where = f"the columns are {', '.join(map(repr, list(X.columns)[:12]))}" if isinstance(X, pd.DataFrame) else f"X has {d} columns"
+            raise ValueError(f"categorical names {c!r}, which is not a column of X ({where})")
+        out.update(hits)
+    return out
+
+# %% ../nbs/00_core.ipynb #ae354432
+class TableEncoder:
+    "A table's columns as numbers — a numeric column as it is, a categorical one as the index of its level — and back, in the table's type."
+    def __init__(self,
+                 kinds:list,   # per column: "numeric" or "categorical"
+                 levels:list,  # per column: the observed levels of a categorical column (a list), None for a numeric one
+                ):
+        self.kinds, self.levels = list(kinds), list(levels)
+        self._index = [None if lv is None else {v: k for k, v in enumerate(lv)} for lv in self.levels]
+
+    @classmethod
+    def fit(cls, X, categorical=None, what="X"):
+        "The encoder of `X`: each column's kind and observed levels; `categorical` declares columns categorical (names or positions)."
+        cols = _columns(X, what)
+        declared = _declared(X, categorical, len(cols))
+        kinds = [_kind(s, _colname(X, j), j in declared, what) for j, s in enumerate(cols)]
+        levels = [_levels(s) if k == "categorical" else None for s, k in zip(cols, kinds)]
+        for j, (s, lv) in enumerate(zip(cols, levels)):
+            n_obs = int(s.notna().sum())
+            if lv is not None and j not in declared and not isinstance(s.dtype, pd.CategoricalDtype) and \
+               len(lv) > max(FREE_TEXT["min_levels"], FREE_TEXT["share"] * n_obs):
+                raise ValueError(f"{_colname(X, j)} of {what} looks like free text ({len(lv)} distinct values among {n_obs} observed): "
+                                 "causalimpute imputes categories, not text; drop the column or pass it through untouched "
+                                 "(the command line's --skip)")
+        return cls(kinds, levels)
+
+    @property
+    def categorical(self) -> np.ndarray: return np.array([k == "categorical" for k in self.kinds], dtype=bool)
+    @property
+    def n_levels(self) -> np.ndarray: return np.array([0 if lv is None else len(lv) for lv in self.levels], dtype=int)
+
+# %% ../nbs/00_core.ipynb #220c30c1
+@patch
+def codes(self:TableEncoder,
+          X,         # a table with the columns the encoder was fitted on
+          what="X",  # how messages name the table
+         ) -> np.ndarray: # float64 n x d: numbers as they are, a category as its level's index, NaN where missing
+    "`X` as numbers; a level not seen at fit is an error naming the column and the level."
+    cols = _columns(X, what)
+    out = np.empty((len(cols[0]) if cols else 0, len(cols)))
+    for j, s in enumerate(cols):
+        if self.kinds[j] == "numeric":
+            if _kind(s, _colname(X, j), False, what) != "numeric":
+                raise TypeError(f"{_colname(X, j)} of {what} is not numeric (dtype {s.dtype}), but it was at fit")
+            out[:, j] = s.to_numpy(dtype=np.float64, na_value=np.nan)
+            continue
+        obs = s.notna().to_numpy()
+        c = s.astype(object).map(self._index[j]).to_numpy(dtype=np.float64, na_value=np.nan)
+        new = obs & np.isnan(c)
+        if new.any():
+            lv = self.levels[j]
+            raise ValueError(f"{_colname(X, j)} of {what} has the level {s.to_numpy(dtype=object)[new][0]!r}, not seen at fit "
+                             f"(levels seen: {', '.join(map(repr, lv[:10]))}{', ...' if len(lv) > 10 else ''})")
+        out[:, j] = np.where(obs, c, np.nan)
+    return out
+
+# %% ../nbs/00_core.ipynb #c6e0fd0b
+@patch
+def blocks(self:TableEncoder) -> list:
+    "For each column, the slice of the one-hot design that holds it: one column for a numeric one, one per level for a categorical one."
+    widths = np.where(self.categorical, self.n_levels, 1)
+    ends = np.cumsum(widths)
+    return [slice(int(e - w), int(e)) for e, w in zip(ends, widths)]
+
+@patch
+def one_hot(self:TableEncoder,
+            Z:np.ndarray, # codes (n x d), NaN where missing
+           ) -> np.ndarray: # the design: numeric columns as they are, each categorical one as its 0/1 indicators (NaN where missing)
+    "The design a model sees: a categorical column becomes one 0/1 column per level; a table without categories is returned as it is."
+    Z = np.asarray(Z, dtype=np.float64)
+    if not self.categorical.any(): return Z.copy()
+    parts = []
+    for j, sl in enumerate(self.blocks()):
+        if not self.categorical[j]: parts.append(Z[:, j:j + 1]); continue
+        miss = np.isnan(Z[:, j])
+        oh = np.zeros((len(Z), sl.stop - sl.start)); oh[np.flatnonzero(~miss), Z[~miss, j].astype(int)] = 1.0
+        oh[miss] = np.nan
+        parts.append(oh)
+    return np.concatenate(parts, axis=1)
+
+@patch
+def collapse(self:TableEncoder,
+             D:np.ndarray, # a design (n x p), e.g. a model's imputation of `one_hot(Z)`
+            ) -> np.ndarray: # codes (n x d): a categorical block becomes the index of its largest entry
+    "Back from the design to codes: numeric columns as they are, each categorical block's largest entry (the most probable level)."
+    D = np.asarray(D, dtype=np.float64)
+    if not self.categorical.any(): return D.copy()
+    out = np.empty((len(D), len(self.kinds)))
+    for j, sl in enumerate(self.blocks()):
+        B = D[:, sl]
+        if not self.categorical[j]: out[:, j] = B[:, 0]; continue
+        out[:, j] = np.where(np.isnan(B).any(1), np.nan, np.argmax(np.nan_to_num(B, nan=-np.inf), axis=1))
+    return out
+
+# %% ../nbs/00_core.ipynb #ed765e21
+def _fill_numeric(dt, col:np.ndarray):
+    "A complete float64 column in the dtype `dt` where that can hold it (float32 stays float32, nullable floats stay nullable)."
+    if isinstance(dt, np.dtype) and dt.kind == "f": return col.astype(dt)
+    if pd.api.types.is_float_dtype(dt): return pd.array(col, dtype=dt)
+    return col                                                                   # ints with holes -> float64 (imputed values are not ints)
+
+def _fill_categorical(s:pd.Series, lv:np.ndarray, miss:np.ndarray):
+    "The column `s` with its entries at `miss` replaced by the levels `lv`, in its own dtype (a yes/no column becomes bool)."
+    col = s.to_numpy(dtype=object).copy(); col[miss] = lv[miss]
+    if _boolish(s): return col.astype(bool)
+    if isinstance(s.dtype, pd.api.extensions.ExtensionDtype): return pd.array(col, dtype=s.dtype)  # category, str, boolean, Int64
+    if s.dtype.kind in "biuf": return col.astype(s.dtype)                        # declared integer or float codes
+    return col
+
+@patch
+def restore(self:TableEncoder,
+            X,                # the caller's table
+            out:np.ndarray,   # float64 n x d without NaN: numbers, and level indices in categorical columns
+            mask:np.ndarray,  # bool n x d, True = observed: only the other entries are taken from `out`
+           ):                 # `X`'s type, index, columns and (where they can hold the answer) dtypes
+    "The caller's table `X` with its missing entries filled from `out` (a category's index becomes its level)."
+    if isinstance(X, torch.Tensor): X = X.detach().cpu().numpy()
+    holes = np.flatnonzero(~mask.all(0))
+    def lv(j):
+        v = np.empty(len(out), dtype=object); m = ~mask[:, j]
+        v[m] = np.asarray(self.levels[j] + [None], dtype=object)[:-1][out[m, j].astype(int)]
+        return v
+    if isinstance(X, pd.DataFrame):
+        res = X.copy()
+        for j in holes:
+            s = X.iloc[:, j]
+            res.isetitem(j, _fill_categorical(s, lv(j), ~mask[:, j]) if self.categorical[j] else _fill_numeric(s.dtype, out[:, j]))
+        return res
+    arr = np.asarray(X)
+    if arr.dtype.kind in "US": arr = np.asarray(X, dtype=object)
+    if not self.categorical.any():
+        if arr.dtype.kind in "biu": return arr.copy()     # ints and bools hold no NaN: nothing was imputed, keep them exactly
+        return out.astype(arr.dtype) if arr.dtype.kind == "f" else out
+    res = arr.astype(object)
+    for j in holes: res[~mask[:, j], j] = (lv(j) if self.categorical[j] else out[:, j])[~mask[:, j]]
+    return res
 
 # %% ../nbs/00_core.ipynb #8ca56e1f
 def _interval(low, high, low_open, high_open) -> str:
@@ -220,34 +434,46 @@ def _like(X,               # the caller's table
     return out.astype(arr.dtype) if arr.dtype.kind == "f" else out
 
 # %% ../nbs/00_core.ipynb #60e27d74
+def _refuse_categorical(est, X, enc):
+    "The documented error of an imputer that imputes numeric columns only, given a table with a categorical column."
+    cat = [_colname(X, int(j)) for j in np.flatnonzero(enc.categorical)]
+    raise TypeError(f"{type(est).__name__} imputes numeric columns only, and {', '.join(cat[:5])}{' ...' if len(cat) > 5 else ''} "
+                    f"{'is' if len(cat) == 1 else 'are'} categorical; drop or encode {'it' if len(cat) == 1 else 'them'}, "
+                    "or use an imputer of mixed tables (mean, median, knn, mice, missforest, gain, ot)")
+
 def validate_for(est,        # the imputer: at fit it records what it saw, at transform it is checked against that
                  X,          # the table
                  reset:bool, # True at fit, False at transform
-                ) -> tuple:  # (float64 values n x d, bool mask True = observed)
-    "Check `X` against the contract (and, when not `reset`, against what was seen at fit); return float64 values and the mask."
-    values = as_float_table(X)
-    mask = ~np.isnan(values)
-    n, d = values.shape
-    name = type(est).__name__
-    cols = list(X.columns) if isinstance(X, pd.DataFrame) else None
+                ) -> tuple:  # (float64 codes n x d: numbers, and level indices of categorical columns; bool mask True = observed)
+    "Check `X` against the contract (and, when not `reset`, against what was seen at fit); return its codes and the mask."
+    name, cols = type(est).__name__, list(X.columns) if isinstance(X, pd.DataFrame) else None
     if reset:
-        if n < 2: raise ValueError(f"X has 1 sample (n_samples=1 row); {name} needs at least 2 rows to fit")
-        empty = np.flatnonzero(~mask.any(0))
-        if len(empty):
-            raise ValueError(f"{_colname(X, int(empty[0]))} has no observed value ({len(empty)} such column(s)); "
-                             "drop it or provide at least one observed entry")
-        est.n_features_in_ = d
-        est.columns_ = cols
-        if cols is not None and all(isinstance(c, str) for c in cols): est.feature_names_in_ = np.asarray(cols, dtype=object)
-        elif hasattr(est, "feature_names_in_"): del est.feature_names_in_
+        enc = TableEncoder.fit(X, getattr(est, "categorical", None))
+        if enc.categorical.any() and not getattr(est, "handles_categorical", False): _refuse_categorical(est, X, enc)
     else:
         check_is_fitted(est, "n_features_in_")
-        if d != est.n_features_in_:
-            raise ValueError(f"X has {d} features, but {name} is expecting {est.n_features_in_} features as input.")
+        d = len(_columns(X))
+        if d != est.n_features_in_: raise ValueError(f"X has {d} features, but {name} is expecting {est.n_features_in_} features as input.")
         if cols is not None and est.columns_ is not None and cols != est.columns_:
             unseen = [c for c in cols if c not in est.columns_]; gone = [c for c in est.columns_ if c not in cols]
             raise ValueError(f"The columns of X differ from those seen at fit: unseen {unseen}, missing {gone}"
                              + ("" if unseen or gone else " (same names, different order)"))
+        enc = est.encoder_
+    values = enc.codes(X)
+    inf = np.isinf(values)
+    if inf.any():
+        j = int(np.flatnonzero(inf.any(0))[0])
+        raise ValueError(f"{_colname(X, j)} of X has {int(inf[:, j].sum())} infinite value(s); mark missing entries with NaN, not inf")
+    mask = ~np.isnan(values)
+    if reset:
+        if len(values) < 2: raise ValueError(f"X has 1 sample (n_samples=1 row); {name} needs at least 2 rows to fit")
+        empty = np.flatnonzero(~mask.any(0))
+        if len(empty):
+            raise ValueError(f"{_colname(X, int(empty[0]))} has no observed value ({len(empty)} such column(s)); "
+                             "drop it or provide at least one observed entry")
+        est.encoder_, est.n_features_in_, est.columns_ = enc, values.shape[1], cols
+        if cols is not None and all(isinstance(c, str) for c in cols): est.feature_names_in_ = np.asarray(cols, dtype=object)
+        elif hasattr(est, "feature_names_in_"): del est.feature_names_in_
     return values, mask
 
 # %% ../nbs/00_core.ipynb #800cfa7c
@@ -255,16 +481,18 @@ def _setup_fit(est, X):
     values, mask = validate_for(est, X, reset=True)
     est.seed_ = check_seed(est.seed)
     est.device_ = resolve_device(est.device)
-    est.scaler_ = fit_scaler(values)
-    return values, mask, est.scaler_.transform(values)
+    est.scaler_ = sc = fit_scaler(values)
+    cat = est.encoder_.categorical                     # level indices are not scaled: the hooks see them as they are
+    sc.mean_[cat], sc.scale_[cat], sc.var_[cat] = 0.0, 1.0, 1.0
+    return values, mask, sc.transform(values)
 
-def finish(est,    # the fitted imputer (its `scaler_` maps standardised values back)
+def finish(est,    # the fitted imputer (its `scaler_` maps standardised values back, its `encoder_` level indices to levels)
            X,      # the caller's table, whose type, index, columns and dtypes the answer takes
-           values, # float64 values of `X`, NaN where missing
+           values, # float64 codes of `X` (numbers, level indices), NaN where missing
            mask,   # bool, True = observed
-           Z_hat,  # the hook's answer in standardised units (ndarray or tensor); only its missing entries are used
+           Z_hat,  # the hook's answer: standardised numbers and level indices (ndarray or tensor); only missing entries are used
           ):
-    "Observed entries from `values`, missing ones from the hook's `Z_hat` (standardised); check for holes; return in the type of `X`."
+    "Observed entries from `X` itself, missing ones from the hook's `Z_hat`; check for holes and non-levels; return in the type of `X`."
     Z_hat = np.asarray(Z_hat.detach().cpu() if isinstance(Z_hat, torch.Tensor) else Z_hat, dtype=np.float64)
     if Z_hat.shape != values.shape:
         raise RuntimeError(f"{type(est).__name__} returned shape {Z_hat.shape} for input of shape {values.shape}")
@@ -274,17 +502,29 @@ def finish(est,    # the fitted imputer (its `scaler_` maps standardised values 
         cols = [_colname(X, int(j)) for j in np.flatnonzero(bad.any(0))]
         raise RuntimeError(f"{type(est).__name__} left {int(bad.sum())} missing or non-finite value(s) in {', '.join(cols)}; "
                            "this is a bug or a diverged fit")
-    return _like(X, out, mask)
+    cat = np.flatnonzero(est.encoder_.categorical)
+    if len(cat):
+        C = out[:, cat]; R = np.round(C)
+        off = (np.abs(C - R) > 1e-6) | (R < 0) | (R >= est.encoder_.n_levels[cat])
+        if off.any():
+            c = int(np.flatnonzero(off.any(0))[0]); j = int(cat[c])
+            raise RuntimeError(f"{type(est).__name__} returned {C[off[:, c], c][0]!r} for {_colname(X, j)}, which is categorical: "
+                               f"a hook must return level indices 0..{est.encoder_.n_levels[j] - 1}")
+        out[:, cat] = R
+    return est.encoder_.restore(X, out, mask)
 
 # %% ../nbs/00_core.ipynb #55dd90a3
 class Imputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     "Base class of every imputer: validation, scaling, pandas round trip, seeds and the invariants; subclasses fill holes."
+    handles_categorical = False    # a subclass that imputes categorical columns says so; the others refuse mixed tables clearly
+
     def __init__(self,
                  seed=None,        # random seed (int) for a reproducible result; None draws a fresh one
                  device="auto",    # 'auto' (GPU when present), 'cpu', 'cuda'
                  verbose=True,     # show a progress bar on long work
+                 categorical=None, # columns to treat as categorical besides category/bool/text ones: names (DataFrame) or positions
                 ):
-        self.seed, self.device, self.verbose = seed, device, verbose
+        self.seed, self.device, self.verbose, self.categorical = seed, device, verbose, categorical
 
     # --- hooks for subclasses -------------------------------------------------
     def _fit(self, Z, mask): pass
@@ -303,7 +543,7 @@ class Imputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def transform(self, X):
         "Impute the missing entries of `X` (rows seen at fit or new ones); observed entries come back unchanged."
         values, mask = validate_for(self, X, reset=False)
-        if mask.all(): return _like(X, values, mask)
+        if mask.all(): return self.encoder_.restore(X, values, mask)
         Z = self.scaler_.transform(values)
         with torch_seed(self.seed_, self.device_): Z_hat = self._impute(Z, mask)
         return finish(self, X, values, mask, Z_hat)
@@ -317,42 +557,55 @@ class Imputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 # %% ../nbs/00_core.ipynb #97688199
 def _bits(a) -> np.ndarray:
     "Float64 bit patterns of `a`, so that equality means bit-identical (it tells 0.0 from -0.0)."
-    return np.ascontiguousarray(as_float_table(a) if not isinstance(a, np.ndarray) else np.asarray(a, dtype=np.float64)).view(np.uint64)
+    return np.ascontiguousarray(np.asarray(a, dtype=np.float64)).view(np.uint64)
+
+def _untouched(X, X_before) -> bool:
+    "Whether the caller's table `X` is exactly what it was (`X_before`, a deep copy taken before)."
+    if isinstance(X, pd.DataFrame): return X.equals(X_before) and X.dtypes.equals(X_before.dtypes)
+    a, b = np.asarray(X), np.asarray(X_before)
+    if a.dtype.kind in "biuf": return a.dtype == b.dtype and np.array_equal(_bits(a), _bits(b))
+    return pd.DataFrame(a).equals(pd.DataFrame(b))
+
+def _dtype_kept(a, b, holes:bool, s:pd.Series) -> bool:
+    "Whether a column of dtype `a` may come back as `b`: the same dtype, or, with holes, ints as float64 and yes/no columns as bool."
+    if a == b: return True
+    if not holes: return False
+    if _boolish(s): return b == np.dtype(bool)
+    return pd.api.types.is_integer_dtype(a) and b == np.float64
 
 def check_imputer(imputer,            # an unfitted imputer (clones of it are fitted)
                   X,                  # a table with holes
-                  deterministic=True, # also check that the same seed gives the same bits
+                  deterministic=True, # also check that the same seed gives the same result
                   transform=True,     # also check `fit(X).transform(X)`
                  ):                   # the imputed table of `fit_transform`
-    "Assert the contract for `imputer` on `X`: input untouched, no NaN, observed bit-identical, type/index/columns kept, seed reproducible."
-    X_before = copy.deepcopy(X)
+    "Assert the contract for `imputer` on `X`: input untouched, no hole, observed entries identical, imputed levels observed ones, type kept, seed reproducible."
+    X_before, name = copy.deepcopy(X), type(imputer).__name__
     out = clone(imputer).fit_transform(X)
-    name = type(imputer).__name__
-    if isinstance(X, pd.DataFrame):
-        pd.testing.assert_frame_equal(X, X_before, check_exact=True, obj=f"{name}: the caller's DataFrame (it was modified)")
-    else: assert np.array_equal(_bits(as_float_table(X)), _bits(as_float_table(X_before))), f"{name} modified the caller's array"
+    assert _untouched(X, X_before), f"{name} modified the caller's {'DataFrame' if isinstance(X, pd.DataFrame) else 'array'}"
     expected = type(X) if isinstance(X, (pd.DataFrame, np.ndarray)) else np.ndarray     # lists, tensors: an ndarray comes back
     assert type(out) is expected, f"{name} returned {type(out).__name__} for {type(X).__name__} input"
-    vals_in, vals_out = as_float_table(X), np.asarray(as_float_table(out))
+    enc = TableEncoder.fit(X, getattr(imputer, "categorical", None))
+    vals_in = enc.codes(X)
+    try: vals_out = enc.codes(out, "the output")
+    except ValueError as e: raise AssertionError(f"{name} imputed a level that was never observed: {e}") from None
     assert vals_out.shape == vals_in.shape, f"{name} changed the shape {vals_in.shape} -> {vals_out.shape}"
-    assert not np.isnan(vals_out).any(), f"{name} left NaN in the output"
+    assert not np.isnan(vals_out).any(), f"{name} left a missing entry in the output"
     mask = ~np.isnan(vals_in)
     if isinstance(X, pd.DataFrame):
         assert out.index.equals(X.index), f"{name} changed the index"
         assert list(out.columns) == list(X.columns), f"{name} changed the columns"
         for j, (a, b) in enumerate(zip(X.dtypes, out.dtypes)):
-            assert a == b or not (mask[:, j].all() or pd.api.types.is_float_dtype(a)), \
-                f"{name} changed the dtype of {_colname(X, j)} from {a} to {b}"
+            assert _dtype_kept(a, b, not mask[:, j].all(), X.iloc[:, j]), f"{name} changed the dtype of {_colname(X, j)} from {a} to {b}"
     elif isinstance(X, np.ndarray) and X.dtype.kind in "biuf":
         assert out.dtype == X.dtype, f"{name} returned dtype {out.dtype} for a {X.dtype} array"
-    assert np.array_equal(_bits(vals_in)[mask], _bits(vals_out)[mask]), \
-        f"{name} changed {int((_bits(vals_in)[mask] != _bits(vals_out)[mask]).sum())} observed entries"
+    changed = int((_bits(vals_in)[mask] != _bits(vals_out)[mask]).sum())
+    assert changed == 0, f"{name} changed {changed} observed entries"
     if transform:
-        out2 = np.asarray(as_float_table(clone(imputer).fit(X).transform(X)))
-        assert not np.isnan(out2).any(), f"{name}.transform left NaN"
+        out2 = enc.codes(clone(imputer).fit(X).transform(X), "the output of transform")
+        assert not np.isnan(out2).any(), f"{name}.transform left a missing entry"
         assert np.array_equal(_bits(vals_in)[mask], _bits(out2)[mask]), f"{name}.transform changed observed entries"
     if deterministic and getattr(imputer, "seed", None) is not None:
-        again = np.asarray(as_float_table(clone(imputer).fit_transform(X)))
+        again = enc.codes(clone(imputer).fit_transform(X), "the output")
         assert np.array_equal(_bits(vals_out), _bits(again)), f"{name} gave a different result for the same seed"
     return out
 
