@@ -4,68 +4,100 @@
 
 # %% ../nbs/04_baselines.ipynb #694d52f1
 from __future__ import annotations
-import math, numbers, warnings
+import inspect, math, numbers, warnings
 import numpy as np
 import torch
 from torch import nn
+from fastcore.basics import patch
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.experimental import enable_iterative_imputer  # noqa: F401  (makes IterativeImputer importable)
 from sklearn.impute import IterativeImputer, KNNImputer
-from sklearn.linear_model import BayesianRidge
-from sklearn.ensemble import ExtraTreesRegressor, RandomForestRegressor
+from sklearn.base import clone
+from sklearn.linear_model import BayesianRidge, LogisticRegression
+from sklearn.ensemble import ExtraTreesRegressor, RandomForestRegressor, ExtraTreesClassifier, RandomForestClassifier
 from .core import Imputer, register_imputer, progress, check_int, check_real, check_choice, check_bool
 
 # %% auto #0
-__all__ = ['MeanImputer', 'MedianImputer', 'KNN', 'MICE', 'MissForest', 'GAIN', 'sinkhorn_potentials', 'entropic_ot',
-           'sinkhorn_divergence', 'OTImputer']
+__all__ = ['MeanImputer', 'MedianImputer', 'KNN', 'ChainedEquations', 'MICE', 'MissForest', 'GAIN', 'sinkhorn_potentials',
+           'entropic_ot', 'sinkhorn_divergence', 'OTImputer']
+
+# %% ../nbs/04_baselines.ipynb #f5983dbb
+def _design(est, Z:np.ndarray) -> tuple:
+    "The one-hot design of the codes `Z` (see `core.TableEncoder.one_hot`) and its mask, True = observed."
+    D = est.encoder_.one_hot(Z)
+    return D, ~np.isnan(D)
+
+def _column_fill(est, Z:np.ndarray, stat) -> np.ndarray:
+    "Per column: `stat(Z, axis=0)` (NaN-aware mean or median) for a numeric column, the most frequent observed level for a categorical one."
+    fill = stat(np.where(est.encoder_.categorical, 0.0, Z), axis=0)
+    for j in np.flatnonzero(est.encoder_.categorical):
+        obs = Z[~np.isnan(Z[:, j]), j].astype(int)
+        fill[j] = np.bincount(obs).argmax()                      # the mode; a tie goes to the first level
+    return fill
 
 # %% ../nbs/04_baselines.ipynb #a58a119a
 @register_imputer("mean")
 class MeanImputer(Imputer):
-    "Fill each missing entry with its column's observed mean."
+    "Fill each missing entry with its column's observed mean (a categorical column: its most frequent level)."
+    handles_categorical = True
     def __init__(self,
                  seed=None,           # accepted for the common interface; the fill is deterministic
                  device="auto",       # accepted for the common interface; NumPy runs on the CPU
                  verbose=True,        # accepted for the common interface; nothing to report
-                ): super().__init__(seed, device, verbose)
-    def _fit(self, Z, mask): self.fill_ = np.nanmean(Z, axis=0)
+                 categorical=None,    # columns to treat as categorical besides category, bool and text ones (names or positions)
+                ): super().__init__(seed, device, verbose, categorical)
+    def _fit(self, Z, mask): self.fill_ = _column_fill(self, Z, np.nanmean)
     def _impute(self, Z, mask): return np.where(mask, Z, self.fill_)
 
 @register_imputer("median")
 class MedianImputer(Imputer):
-    "Fill each missing entry with its column's observed median."
+    "Fill each missing entry with its column's observed median (a categorical column: its most frequent level)."
+    handles_categorical = True
     def __init__(self,
                  seed=None,           # accepted for the common interface; the fill is deterministic
                  device="auto",       # accepted for the common interface; NumPy runs on the CPU
                  verbose=True,        # accepted for the common interface; nothing to report
-                ): super().__init__(seed, device, verbose)
-    def _fit(self, Z, mask): self.fill_ = np.nanmedian(Z, axis=0)
+                 categorical=None,    # columns to treat as categorical besides category, bool and text ones (names or positions)
+                ): super().__init__(seed, device, verbose, categorical)
+    def _fit(self, Z, mask): self.fill_ = _column_fill(self, Z, np.nanmedian)
     def _impute(self, Z, mask): return np.where(mask, Z, self.fill_)
 
 # %% ../nbs/04_baselines.ipynb #9b2e5134
 @register_imputer("knn")
 class KNN(Imputer):
-    "k-nearest-neighbour imputation (scikit-learn's `KNNImputer`) in standardised units."
+    "k-nearest-neighbour imputation (scikit-learn's `KNNImputer`) in standardised units; categorical columns by the neighbours' vote."
+    handles_categorical = True
     def __init__(self,
                  n_neighbors=5,       # number of neighbours whose values are averaged
                  weights="uniform",   # 'uniform' or 'distance' (closer neighbours count more)
                  seed=None,           # accepted for the common interface; KNN is deterministic
                  device="auto",       # accepted for the common interface; scikit-learn runs on the CPU
                  verbose=True,        # accepted for the common interface; no progress bar
+                 categorical=None,    # columns to treat as categorical besides category, bool and text ones (names or positions)
                 ):
-        super().__init__(seed, device, verbose)
+        super().__init__(seed, device, verbose, categorical)
         self.n_neighbors, self.weights = n_neighbors, weights
 
     def _fit(self, Z, mask):
         k = check_int(self.n_neighbors, "n_neighbors")
-        self.knn_ = KNNImputer(n_neighbors=k, weights=check_choice(self.weights, "weights", ("uniform", "distance"))).fit(Z)
+        self.knn_ = KNNImputer(n_neighbors=k, weights=check_choice(self.weights, "weights", ("uniform", "distance")))
+        self.knn_.fit(_design(self, Z)[0])
 
-    def _impute(self, Z, mask): return self.knn_.transform(Z)
+    def _impute(self, Z, mask): return self.encoder_.collapse(self.knn_.transform(_design(self, Z)[0]))
 
 # %% ../nbs/04_baselines.ipynb #d8cfdb43
 def _seeds(seed:int, k:int) -> list:
     "`k` independent integer seeds derived from `seed`."
     return [int(s) for s in np.random.SeedSequence(seed).generate_state(k)]
+
+def _pool(est, fills:list) -> np.ndarray:
+    "Rubin's point estimate of several imputations: the mean of each number, the most frequent of each level (ties: the first level)."
+    out = np.mean(fills, axis=0)
+    for j in np.flatnonzero(est.encoder_.categorical):
+        F = np.stack([f[:, j] for f in fills]).astype(int)                       # imputations x rows
+        counts = np.stack([(F == k).sum(0) for k in range(est.encoder_.n_levels[j])])
+        out[:, j] = counts.argmax(0)
+    return out
 
 def _quiet_fit_transform(imputer, Z):
     "`fit_transform` of a scikit-learn `IterativeImputer`, without its warning that `tol` was not reached (we report `n_iter_`)."
@@ -73,10 +105,95 @@ def _quiet_fit_transform(imputer, Z):
         warnings.simplefilter("ignore", ConvergenceWarning)
         return imputer.fit_transform(Z)
 
+# %% ../nbs/04_baselines.ipynb #c3edf40c
+class _OneLevel:
+    "The model of a categorical column observed with a single level: that level, whatever the other columns say."
+    def __init__(self, level): self.classes_ = np.array([level])
+    def predict(self, A): return np.full(len(A), self.classes_[0])
+
+def _others(enc, X:np.ndarray, j:int) -> np.ndarray:
+    "The one-hot design of every column of `X` but `j`: the predictors of column `j` in the chained equations."
+    sl = enc.blocks()[j]
+    return np.delete(enc.one_hot(X), np.s_[sl.start:sl.stop], axis=1)
+
+def _predict(est, A:np.ndarray, categorical:bool, sample:bool, rng) -> np.ndarray:
+    "The fitted model's answer for rows `A`: the mean or the most probable level, or (`sample`) a draw from its predictive distribution."
+    if isinstance(est, _OneLevel): return est.predict(A)
+    if categorical:
+        P = est.predict_proba(A)
+        if not sample: return est.classes_[P.argmax(1)]
+        return est.classes_[(P.cumsum(1) < rng.random((len(P), 1))).sum(1).clip(max=P.shape[1] - 1)]
+    if sample and "return_std" in inspect.signature(est.predict).parameters:
+        mu, sd = est.predict(A, return_std=True)
+        return rng.normal(mu, sd)
+    return est.predict(A)
+
+# %% ../nbs/04_baselines.ipynb #fc4b6adc
+class ChainedEquations:
+    "Round-robin imputation of a mixed table: each column with holes in turn, regressed (numeric) or classified (categorical) on the others."
+    def __init__(self,
+                 encoder,          # the table's `core.TableEncoder` (which columns are categorical, their levels)
+                 regressor,        # scikit-learn regressor for numeric columns (cloned per column and round)
+                 classifier,       # scikit-learn classifier with predict_proba for categorical columns
+                 max_iter=10,      # rounds
+                 tol=1e-3,         # stop when no level changed and no number moved by more than tol x the largest observed magnitude
+                 sample=False,     # draw from the predictive distributions instead of writing the mean / the most probable level
+                 random_state=0,   # seed of the draws
+                ):
+        self.encoder, self.regressor, self.classifier = encoder, regressor, classifier
+        self.max_iter, self.tol, self.sample, self.random_state = max_iter, tol, sample, random_state
+
+    def _fill(self, Z):
+        "Start: the fitted column means (numbers) and modes (levels) in the holes of `Z`."
+        return np.where(np.isnan(Z), self.start_, Z)
+
+    def _fit_column(self, X, obs, j):
+        cat = self.encoder.categorical[j]
+        y = X[obs, j].astype(int) if cat else X[obs, j]
+        if cat and len(np.unique(y)) == 1: return _OneLevel(y[0])
+        est = clone(self.classifier if cat else self.regressor)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return est.fit(_others(self.encoder, X, j)[obs], y)
+
+# %% ../nbs/04_baselines.ipynb #c2b0eca6
+@patch
+def fit_transform(self:ChainedEquations,
+                  Z:np.ndarray, # codes (standardised numbers, level indices), NaN where missing
+                 ) -> np.ndarray: # the imputed codes
+    "Run the rounds on `Z`, keeping every fitted model (`sequence_`) and the number of rounds run (`n_iter_`)."
+    mask, cat, rng = ~np.isnan(Z), self.encoder.categorical, np.random.default_rng(self.random_state)
+    self.start_ = np.where(cat, 0.0, np.nanmean(np.where(cat, 0.0, Z), axis=0))
+    for j in np.flatnonzero(cat): self.start_[j] = np.bincount(Z[mask[:, j], j].astype(int)).argmax()
+    X, self.sequence_, self.n_iter_ = self._fill(Z), [], 0
+    order = [int(j) for j in np.argsort((~mask).sum(0), kind="stable") if not mask[:, j].all()]
+    big = np.abs(np.where(mask & ~cat, Z, 0.0)).max()
+    for it in range(self.max_iter):
+        prev, self.n_iter_ = X.copy(), it + 1
+        for j in order:
+            est = self._fit_column(X, mask[:, j], j)
+            X[~mask[:, j], j] = _predict(est, _others(self.encoder, X, j)[~mask[:, j]], cat[j], self.sample, rng)
+            self.sequence_.append((j, est))
+        moved = np.abs(X - prev)[:, ~cat].max() if (~cat).any() else 0.0
+        if not self.sample and moved < self.tol * big and (X[:, cat] == prev[:, cat]).all(): break
+    return X
+
+@patch
+def transform(self:ChainedEquations,
+              Z:np.ndarray, # codes of new rows (or the training rows), NaN where missing
+             ) -> np.ndarray: # the imputed codes
+    "Replay the fitted rounds on the rows of `Z` (the same draws on every call: the generator restarts from `random_state`)."
+    mask, cat, rng = ~np.isnan(Z), self.encoder.categorical, np.random.default_rng(self.random_state)
+    X = self._fill(Z)
+    for j, est in self.sequence_:
+        if (~mask[:, j]).any(): X[~mask[:, j], j] = _predict(est, _others(self.encoder, X, j)[~mask[:, j]], cat[j], self.sample, rng)
+    return X
+
 # %% ../nbs/04_baselines.ipynb #b5f71607
 @register_imputer("mice")
 class MICE(Imputer):
-    "Multiple imputation by chained equations (scikit-learn's `IterativeImputer` with `BayesianRidge`), averaged over imputations."
+    "Multiple imputation by chained equations (`BayesianRidge`; a logistic regression for categorical columns), averaged over imputations."
+    handles_categorical = True
     def __init__(self,
                  n_imputations=10,       # number of imputations averaged (Rubin's point estimate); 1 when `sample_posterior` is False
                  max_iter=10,            # rounds of the chained equations
@@ -85,22 +202,26 @@ class MICE(Imputer):
                  seed=None,              # random seed (int) of the imputations' draws; None draws a fresh one
                  device="auto",          # accepted for the common interface; scikit-learn runs on the CPU
                  verbose=True,           # show a progress bar over the imputations
+                 categorical=None,       # columns to treat as categorical besides category, bool and text ones (names or positions)
                 ):
-        super().__init__(seed, device, verbose)
+        super().__init__(seed, device, verbose, categorical)
         self.n_imputations, self.max_iter, self.sample_posterior, self.tol = n_imputations, max_iter, sample_posterior, tol
 
     def _make(self):
         m = check_int(self.n_imputations, "n_imputations")
         if not check_bool(self.sample_posterior, "sample_posterior"): m = 1                       # the deterministic chain gives the same answer every time
-        kw = dict(max_iter=check_int(self.max_iter, "max_iter"), tol=check_real(self.tol, "tol", 0),
-                  sample_posterior=bool(self.sample_posterior))
-        self.imputers_ = [IterativeImputer(BayesianRidge(), random_state=s, **kw) for s in _seeds(self.seed_, m)]
+        kw = dict(max_iter=check_int(self.max_iter, "max_iter"), tol=check_real(self.tol, "tol", 0))
+        kw["sample" if self.encoder_.categorical.any() else "sample_posterior"] = bool(self.sample_posterior)
+        if self.encoder_.categorical.any():                      # mixed table: the chained equations of this chapter
+            self.imputers_ = [ChainedEquations(self.encoder_, BayesianRidge(), LogisticRegression(max_iter=1000), random_state=s, **kw)
+                              for s in _seeds(self.seed_, m)]
+        else: self.imputers_ = [IterativeImputer(BayesianRidge(), random_state=s, **kw) for s in _seeds(self.seed_, m)]
 
     def _fit_impute(self, Z, mask):
         self._make()
         fills = [_quiet_fit_transform(imp, Z) for imp in progress(self.imputers_, self.verbose and len(self.imputers_) > 1, "MICE")]
         self.n_iter_ = max(imp.n_iter_ for imp in self.imputers_)
-        return np.mean(fills, axis=0)
+        return _pool(self, fills)
 
     def _fit(self, Z, mask): self._fit_impute(Z, mask)
 
@@ -109,12 +230,13 @@ class MICE(Imputer):
         for imp, s in zip(self.imputers_, _seeds(self.seed_, len(self.imputers_))):
             imp.random_state_ = np.random.RandomState(s)         # same draws on every call: `transform` is reproducible
             fills.append(imp.transform(Z))
-        return np.mean(fills, axis=0)
+        return _pool(self, fills)
 
 # %% ../nbs/04_baselines.ipynb #cb1260f7
 @register_imputer("missforest")
 class MissForest(Imputer):
-    "Round-robin imputation with tree ensembles (scikit-learn's `IterativeImputer`); defaults as in MIRACLE's experiments."
+    "Round-robin imputation with tree ensembles (a classifier for categorical columns); defaults as in MIRACLE's experiments."
+    handles_categorical = True
     def __init__(self,
                  n_estimators=10,          # trees per forest
                  max_depth=5,              # depth limit of each tree (None: fully grown)
@@ -125,8 +247,9 @@ class MissForest(Imputer):
                  seed=None,                # random seed (int) of the forests and the loop; None draws a fresh one
                  device="auto",            # accepted for the common interface; scikit-learn runs on the CPU
                  verbose=True,             # accepted for the common interface; no progress bar
+                 categorical=None,         # columns to treat as categorical besides category, bool and text ones (names or positions)
                 ):
-        super().__init__(seed, device, verbose)
+        super().__init__(seed, device, verbose, categorical)
         self.n_estimators, self.max_depth, self.estimator, self.max_features = n_estimators, max_depth, estimator, max_features
         self.max_iter, self.tol = max_iter, tol
 
@@ -137,11 +260,11 @@ class MissForest(Imputer):
         if not (mf in ("sqrt", "log2") or (isinstance(mf, numbers.Integral) and not isinstance(mf, bool) and mf >= 1)
                 or (isinstance(mf, float) and 0 < mf <= 1)):
             raise ValueError(f"max_features must be a share in (0, 1], an integer >= 1, 'sqrt' or 'log2'; got {mf!r}")
-        Forest = ExtraTreesRegressor if kind == "extra_trees" else RandomForestRegressor
-        forest = Forest(n_estimators=check_int(self.n_estimators, "n_estimators"), max_depth=depth, max_features=mf,
-                        random_state=self.seed_, n_jobs=1)
-        self.imputer_ = IterativeImputer(forest, max_iter=check_int(self.max_iter, "max_iter"), tol=check_real(self.tol, "tol", 0),
-                                         random_state=self.seed_)
+        Forest, Classes = (ExtraTreesRegressor, ExtraTreesClassifier) if kind == "extra_trees" else (RandomForestRegressor, RandomForestClassifier)
+        kw = dict(n_estimators=check_int(self.n_estimators, "n_estimators"), max_depth=depth, max_features=mf, random_state=self.seed_, n_jobs=1)
+        loop = dict(max_iter=check_int(self.max_iter, "max_iter"), tol=check_real(self.tol, "tol", 0), random_state=self.seed_)
+        if self.encoder_.categorical.any(): self.imputer_ = ChainedEquations(self.encoder_, Forest(**kw), Classes(**kw), **loop)
+        else: self.imputer_ = IterativeImputer(Forest(**kw), **loop)
 
     def _fit_impute(self, Z, mask):
         self._make()
@@ -179,7 +302,8 @@ def _gain_step(G, D, opt_G, opt_D, x, m, hint_rate:float, alpha:float):
 # %% ../nbs/04_baselines.ipynb #456ea79d
 @register_imputer("gain")
 class GAIN(Imputer):
-    "Generative adversarial imputation nets (Yoon et al., 2018) in PyTorch."
+    "Generative adversarial imputation nets (Yoon et al., 2018) in PyTorch; categorical columns through their one-hot indicators."
+    handles_categorical = True
     def __init__(self,
                  n_iter=1000,       # training iterations (one discriminator and one generator step each)
                  batch_size=128,    # rows per iteration (the whole table when it has fewer rows)
@@ -190,8 +314,9 @@ class GAIN(Imputer):
                  seed=None,         # random seed (int) for a reproducible result; None draws a fresh one
                  device="auto",     # 'auto' (GPU when present), 'cpu', 'cuda'
                  verbose=True,      # show a progress bar over the iterations
+                 categorical=None,  # columns to treat as categorical besides category, bool and text ones (names or positions)
                 ):
-        super().__init__(seed, device, verbose)
+        super().__init__(seed, device, verbose, categorical)
         self.n_iter, self.batch_size, self.hint_rate, self.alpha, self.lr, self.hidden = n_iter, batch_size, hint_rate, alpha, lr, hidden
 
     def _scale(self, Z, mask):
@@ -200,6 +325,7 @@ class GAIN(Imputer):
         return (torch.as_tensor(U, dtype=torch.float32, device=self.device_), torch.as_tensor(mask, dtype=torch.float32, device=self.device_))
 
     def _fit(self, Z, mask):
+        Z, mask = _design(self, Z)                              # one-hot indicators for categorical columns
         n_iter, batch = check_int(self.n_iter, "n_iter"), check_int(self.batch_size, "batch_size")
         hint, alpha, lr = check_real(self.hint_rate, "hint_rate", 0, 1), check_real(self.alpha, "alpha", 0), check_real(self.lr, "lr", 0, low_open=True)
         n, d = Z.shape
@@ -216,10 +342,11 @@ class GAIN(Imputer):
 
     @torch.no_grad()
     def _impute(self, Z, mask):
+        Z, mask = _design(self, Z)
         X, M = self._scale(Z, mask)
         x_tilde = M * X + (1 - M) * 0.01 * torch.rand_like(X)
         U = self.generator_(torch.cat([x_tilde, M], 1)).double().cpu().numpy()
-        return U * self.range_ + self.low_
+        return self.encoder_.collapse(U * self.range_ + self.low_)
 
 # %% ../nbs/04_baselines.ipynb #bed155d6
 def _softmin(eps:float, C, h):
@@ -303,7 +430,8 @@ def _ot_optimise(X, miss, eps, n_iter, batch, lr, scaling, verbose, desc, refere
 # %% ../nbs/04_baselines.ipynb #18c0c77b
 @register_imputer("ot")
 class OTImputer(Imputer):
-    "Batch Sinkhorn imputation (Muzellec et al., 2020): missing entries optimised to make random batches alike."
+    "Batch Sinkhorn imputation (Muzellec et al., 2020): missing entries optimised to make random batches alike (categorical ones one-hot)."
+    handles_categorical = True
     def __init__(self,
                  n_iter=2000,         # RMSprop steps
                  batch_size=128,      # rows per batch (at most half the table)
@@ -315,8 +443,9 @@ class OTImputer(Imputer):
                  seed=None,           # random seed (int) for a reproducible result; None draws a fresh one
                  device="auto",       # 'auto' (GPU when present), 'cpu', 'cuda'
                  verbose=True,        # show a progress bar over the RMSprop steps
+                 categorical=None,    # columns to treat as categorical besides category, bool and text ones (names or positions)
                 ):
-        super().__init__(seed, device, verbose)
+        super().__init__(seed, device, verbose, categorical)
         self.n_iter, self.batch_size, self.lr, self.eps_mult, self.eps_quantile = n_iter, batch_size, lr, eps_mult, eps_quantile
         self.noise, self.scaling = noise, scaling
 
@@ -332,6 +461,7 @@ class OTImputer(Imputer):
         return X + self.noise * torch.randn_like(X) * miss, miss
 
     def _fit_impute(self, Z, mask):
+        Z, mask = _design(self, Z)                              # one-hot indicators for categorical columns
         kw = self._check()
         noise, mult = check_real(self.noise, "noise", 0), check_real(self.eps_mult, "eps_mult", 0, low_open=True)
         q = check_real(self.eps_quantile, "eps_quantile", 0, 1)
@@ -342,13 +472,14 @@ class OTImputer(Imputer):
             X, self.losses_ = _ot_optimise(X, miss, self.eps_, kw["n_iter"], kw["batch"], kw["lr"], kw["scaling"], self.verbose, "OT")
         else: self.losses_ = np.zeros(0)
         self.imputed_ = X                                  # the fitted table: the reference sample for new rows
-        return X.double().cpu().numpy()
+        return self.encoder_.collapse(X.double().cpu().numpy())
 
     def _fit(self, Z, mask): self._fit_impute(Z, mask)
 
     def _impute(self, Z, mask):
+        Z, mask = _design(self, Z)
         kw = self._check()
         X, miss = self._start(Z, mask)
         X, _ = _ot_optimise(X, miss, self.eps_, kw["n_iter"], kw["batch"], kw["lr"], kw["scaling"], self.verbose, "OT (new rows)",
                             reference=self.imputed_)
-        return X.double().cpu().numpy()
+        return self.encoder_.collapse(X.double().cpu().numpy())
