@@ -16,11 +16,11 @@ from sklearn.svm import SVR
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.ensemble import HistGradientBoostingClassifier
 from threadpoolctl import threadpool_limits
-from .core import as_float_table, check_choice, check_int, check_real
+from .core import as_float_table, check_choice, check_int, check_real, TableEncoder, _columns
 
 # %% auto #0
-__all__ = ['rmse', 'mae', 'median_sq_distance', 'mmd', 'mmd_reference', 'mode_shares', 'mode_share_error', 'mutual_information',
-           'downstream_error', 'congeniality']
+__all__ = ['rmse', 'mae', 'error_rate', 'macro_f1', 'median_sq_distance', 'mmd', 'standardised_design', 'mmd_reference',
+           'mode_shares', 'mode_share_error', 'mutual_information', 'downstream_error', 'congeniality']
 
 # %% ../nbs/03_metrics.ipynb #4bb8e45f
 def _as_mask(mask, shape, what="mask") -> np.ndarray:
@@ -41,6 +41,20 @@ def _complete(X, what) -> np.ndarray:
         raise ValueError(f"{what} has {int(np.isnan(A).sum())} NaN value(s) (first in column {j}); it must be complete here")
     return A
 
+# %% ../nbs/03_metrics.ipynb #ab4f9d1b
+def _pair(X_true, X_imputed, mask) -> tuple:
+    "The true and the imputed table as codes of one encoder (fitted on the truth), both complete and of one shape; and the mask."
+    enc = TableEncoder.fit(X_true, what="X_true")
+    shapes = [(len(c[0]), len(c)) for c in (_columns(X_true, "X_true"), _columns(X_imputed, "X_imputed"))]
+    if shapes[0] != shapes[1]: raise ValueError(f"X_imputed has shape {shapes[1]} but X_true has shape {shapes[0]}")
+    T, I = enc.codes(X_true, "X_true"), enc.codes(X_imputed, "X_imputed")
+    for A, what in ((T, "X_true"), (I, "X_imputed")):
+        for bad, word in ((np.isinf(A), "infinite"), (np.isnan(A), "NaN")):
+            if bad.any():
+                raise ValueError(f"{what} has {int(bad.sum())} {word} value(s) (first in column {int(np.flatnonzero(bad.any(0))[0])}); "
+                                 "it must be complete here")
+    return enc, T, I, _as_mask(mask, T.shape)
+
 # %% ../nbs/03_metrics.ipynb #774bf07f
 def _scale(T, M, standardise) -> np.ndarray:
     "Per-column divisor: 1, the std of the complete data, or the std of its observed entries (1 for a constant column)."
@@ -54,13 +68,13 @@ def _scale(T, M, standardise) -> np.ndarray:
 
 # %% ../nbs/03_metrics.ipynb #b9f2ba95
 def _entry_errors(X_true, X_imputed, mask, standardise):
-    "Checked tables in the chosen units and the boolean array of missing entries."
-    T, I = _complete(X_true, "X_true"), _complete(X_imputed, "X_imputed")
-    if I.shape != T.shape: raise ValueError(f"X_imputed has shape {I.shape} but X_true has shape {T.shape}")
-    M = _as_mask(mask, T.shape)
+    "Checked tables in the chosen units and the boolean array of the missing numeric entries (categorical ones are scored elsewhere)."
+    enc, T, I, M = _pair(X_true, X_imputed, mask)
     if M.all(): raise ValueError("mask has no missing entry (no False): there is nothing to score")
-    s = _scale(T, M, standardise)
-    return T / s, I / s, ~M
+    miss = ~M & ~enc.categorical
+    if not miss.any(): raise ValueError("mask has no missing entry in a numeric column: score the categorical ones with error_rate or macro_f1")
+    s = np.where(enc.categorical, 1.0, _scale(T, M, standardise))
+    return T / s, I / s, miss
 
 def _per_column(X_true, vals):
     return pd.Series(vals, index=X_true.columns) if isinstance(X_true, pd.DataFrame) else vals
@@ -101,6 +115,41 @@ def mae(X_true,              # complete ground truth, n x d (ndarray or DataFram
        )->float:             # pooled MAE over the missing entries (or per column)
     "Mean absolute error of `X_imputed` against `X_true` at the missing entries of `mask`."
     return _score(X_true, X_imputed, mask, standardise, per_column, denominator, "mae")
+
+# %% ../nbs/03_metrics.ipynb #acd30cf9
+def _categorical_entries(X_true, X_imputed, mask):
+    "Codes of both tables, the encoder, and the missing entries of categorical columns (an error when there is none)."
+    enc, T, I, M = _pair(X_true, X_imputed, mask)
+    miss = ~M & enc.categorical
+    if not miss.any(): raise ValueError("mask has no missing entry in a categorical column: there is nothing to score")
+    return enc, T, I, miss
+
+def error_rate(X_true,           # complete ground truth, n x d (a DataFrame or array; mixed tables welcome)
+               X_imputed,        # imputed table, same shape, complete
+               mask,             # bool n x d, True = observed; entries are scored where it is False
+               per_column=False, # True: one rate per column (Series for a DataFrame), NaN for numeric columns and columns without holes
+              ) -> float:        # share of the missing categorical entries imputed with a wrong level
+    "Proportion falsely classified: the share of the missing entries of categorical columns whose imputed level is not the true one."
+    enc, T, I, miss = _categorical_entries(X_true, X_imputed, mask)
+    wrong = (T != I) & miss
+    if not per_column: return float(wrong.sum() / miss.sum())
+    with np.errstate(invalid="ignore", divide="ignore"): v = np.where(miss.any(0), wrong.sum(0) / miss.sum(0), np.nan)
+    return _per_column(X_true, v)
+
+# %% ../nbs/03_metrics.ipynb #4ce57038
+def macro_f1(X_true,           # complete ground truth, n x d (mixed)
+             X_imputed,        # imputed table, same shape, complete
+             mask,             # bool n x d, True = observed; entries are scored where it is False
+             per_column=False, # True: one macro-F1 per column (Series for a DataFrame), NaN for numeric columns and columns without holes
+            ) -> float:        # mean over the categorical columns with holes of their macro-F1 at the missing entries
+    "Macro-averaged F1 over the levels of each categorical column at its missing entries (torchmetrics), averaged over the columns."
+    enc, T, I, miss = _categorical_entries(X_true, X_imputed, mask)
+    v = np.full(T.shape[1], np.nan)
+    for j in np.flatnonzero(miss.any(0)):
+        m = miss[:, j]
+        p, t = (torch.as_tensor(A[m, j]).long() for A in (I, T))
+        v[j] = float(tmf.classification.multiclass_f1_score(p, t, num_classes=max(2, int(enc.n_levels[j])), average="macro"))
+    return _per_column(X_true, v) if per_column else float(np.nanmean(v))
 
 # %% ../nbs/03_metrics.ipynb #49cdd213
 def _sq_dists(A:torch.Tensor, B:torch.Tensor) -> torch.Tensor:
@@ -148,8 +197,21 @@ def _mmd2(X:np.ndarray, Y:np.ndarray, gamma:float, unbiased:bool, device="cpu") 
     return kxx / n**2 + kyy / m**2 - 2 * kxy / (n * m)
 
 # %% ../nbs/03_metrics.ipynb #a4e39546
+def _as_design(X, Y) -> tuple:
+    "Both samples as numbers: numeric tables as they are; with a categorical column, one-hot designs of one encoder fitted on both."
+    if not (TableEncoder.fit(X, what="X").categorical.any() or TableEncoder.fit(Y, what="Y").categorical.any()):
+        return _complete(X, "X"), _complete(Y, "Y")
+    both = pd.concat([pd.DataFrame(X).reset_index(drop=True), pd.DataFrame(Y).set_axis(pd.DataFrame(X).columns, axis=1)
+                      .reset_index(drop=True)], ignore_index=True) if len(_columns(X)) == len(_columns(Y)) else None
+    if both is None: raise ValueError(f"X has {len(_columns(X))} columns but Y has {len(_columns(Y))}")
+    enc = TableEncoder.fit(both, what="X and Y")
+    D = enc.one_hot(enc.codes(both))
+    if np.isnan(D).any(): raise ValueError("X or Y has missing values; both samples must be complete here")
+    n = len(_columns(X)[0])
+    return D[:n], D[n:]
+
 def _two_samples(X, Y, kind):
-    X, Y = _complete(X, "X"), _complete(Y, "Y")
+    X, Y = _as_design(X, Y)
     if X.shape[1] != Y.shape[1]: raise ValueError(f"X has {X.shape[1]} columns but Y has {Y.shape[1]}")
     check_choice(kind, "kind", ("biased", "unbiased"))
     if kind == "unbiased" and min(len(X), len(Y)) < 2: raise ValueError("the unbiased MMD needs at least 2 rows in X and in Y")
@@ -166,6 +228,17 @@ def mmd(X,                 # first sample, n x d (e.g. the imputed table)
     bandwidth = check_real(bandwidth, "bandwidth", 0, low_open=True, none_ok=True)
     s2 = median_sq_distance(X, Y) if bandwidth is None else bandwidth ** 2
     return _mmd2(X, Y, 1 / (2 * s2), kind == "unbiased", device)
+
+# %% ../nbs/03_metrics.ipynb #ce0153d0
+def standardised_design(X_true,  # the complete true table (its encoder and its column means and stds are used)
+                        *tables, # tables of the same columns, e.g. imputations of X_true
+                       ) -> list: # [design of X_true, design of each table], float64
+    "`X_true` and `tables` as the one-hot design of the truth's encoder, each design column centred and scaled by its mean and std in `X_true` (std 0 -> 1)."
+    enc = TableEncoder.fit(X_true, what="X_true")
+    out = [enc.one_hot(enc.codes(t, what)) for t, what in zip((X_true, *tables), ["X_true"] + [f"table {k}" for k in range(len(tables))])]
+    mu, sd = out[0].mean(0), out[0].std(0)
+    sd = np.where(sd > 0, sd, 1.0)
+    return [(D - mu) / sd for D in out]
 
 # %% ../nbs/03_metrics.ipynb #ee4dc077
 def mmd_reference(X_imputed,       # imputed table, n x d, no NaN
