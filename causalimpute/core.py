@@ -14,7 +14,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 # %% auto #0
-__all__ = ['FREE_TEXT', 'observed_mask', 'as_float_table', 'TableEncoder', 'check_int', 'check_real', 'check_choice',
+__all__ = ['FREE_TEXT', 'observed_mask', 'as_float_table', 'TableEncoder', 'hide', 'check_int', 'check_real', 'check_choice',
            'check_bool', 'fit_scaler', 'resolve_device', 'check_seed', 'torch_seed', 'torch_threads', 'progress',
            'validate_for', 'finish', 'Imputer', 'check_imputer', 'register_imputer', 'available_imputers',
            'make_imputer']
@@ -293,6 +293,28 @@ def restore(self:TableEncoder,
     for j in holes: res[~mask[:, j], j] = (lv(j) if self.categorical[j] else out[:, j])[~mask[:, j]]
     return res
 
+# %% ../nbs/00_core.ipynb #5a650c09
+def hide(X,     # a complete table: ndarray, DataFrame (mixed welcome), list of rows or tensor
+         mask,  # bool n x d, True = keep (observed), False = make missing
+        ):      # `X`'s type with missing entries where `mask` is False
+    "The table `X` with the entries where `mask` is False made missing: NaN in numbers, the column's missing value in categories."
+    mask = np.asarray(mask, dtype=bool)
+    if isinstance(X, pd.DataFrame):
+        res = X.copy()
+        for j in np.flatnonzero(~mask.all(0)):
+            s = X.iloc[:, j]
+            if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+                col = s.to_numpy(dtype=np.float64, na_value=np.nan).copy(); col[~mask[:, j]] = np.nan
+                res.isetitem(j, _fill_numeric(s.dtype, col))
+            else: res.isetitem(j, s.where(mask[:, j]))
+        return res
+    if isinstance(X, torch.Tensor): X = X.detach().cpu().numpy()
+    arr = np.asarray(X)
+    if arr.dtype.kind in "US": arr = np.asarray(X, dtype=object)
+    out = arr.astype(arr.dtype if arr.dtype.kind == "f" else np.float64 if arr.dtype.kind in "biu" else object)
+    out[~mask] = np.nan
+    return out
+
 # %% ../nbs/00_core.ipynb #8ca56e1f
 def _interval(low, high, low_open, high_open) -> str:
     "How a message writes the allowed range: '> 0', '>= 1', 'in [0, 0.5)'."
@@ -412,26 +434,6 @@ def progress(iterable,     # what to iterate over
     if not verbose: return iterable
     from tqdm.auto import tqdm
     return tqdm(iterable, desc=desc, total=total, leave=False, dynamic_ncols=True)
-
-# %% ../nbs/00_core.ipynb #6386dc48
-def _like(X,               # the caller's table
-          out:np.ndarray,  # the answer, float64 n x d
-          mask:np.ndarray, # bool n x d, True = observed (columns without a hole keep their values and dtype)
-         ):
-    "Return `out` (float64, n x d) in the type of `X`: same index, columns and, where it can hold the values, dtype."
-    if isinstance(X, pd.DataFrame):
-        res = X.copy()
-        for j in np.flatnonzero(~mask.all(0)):
-            dt = X.dtypes.iloc[j]
-            if isinstance(dt, np.dtype) and dt.kind == "f": col = out[:, j].astype(dt)
-            elif pd.api.types.is_float_dtype(dt): col = pd.array(out[:, j], dtype=dt)   # nullable Float32/Float64 stay nullable
-            else: col = out[:, j]                                                      # ints, bools with holes -> float64
-            res.isetitem(j, col)
-        return res
-    if isinstance(X, torch.Tensor): X = X.detach().cpu().numpy()
-    arr = np.asarray(X)
-    if arr.dtype.kind in "biu": return arr.copy()     # ints and bools hold no NaN: nothing was imputed, keep them exactly
-    return out.astype(arr.dtype) if arr.dtype.kind == "f" else out
 
 # %% ../nbs/00_core.ipynb #60e27d74
 def _refuse_categorical(est, X, enc):

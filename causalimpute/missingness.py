@@ -6,7 +6,7 @@
 from __future__ import annotations
 import numpy as np, pandas as pd
 from scipy.special import expit, logit
-from .core import as_float_table, check_choice, check_real, check_seed, observed_mask, _like
+from .core import as_float_table, check_choice, check_real, check_seed, observed_mask, hide, TableEncoder
 
 # %% auto #0
 __all__ = ['MECHANISMS', 'fit_intercepts', 'ampute', 'missing_rate']
@@ -73,17 +73,17 @@ def _split_columns(d, p_obs, rng):
     return np.sort(perm[:k]), np.sort(perm[k:])
 
 # %% ../nbs/01_missingness.ipynb #98a82ab5
-def _hide_mar(V, rate, rng, p_obs, **_):
+def _hide_mar(V, rate, rng, p_obs, inputs=None, **_):
     obs, na = _split_columns(V.shape[1], p_obs, rng)
     hide = np.zeros(V.shape, bool)
-    hide[:, na] = rng.random((len(V), len(na))) < _logistic_probs(V[:, obs], len(na), rate, rng)
+    hide[:, na] = rng.random((len(V), len(na))) < _logistic_probs(V[:, obs] if inputs is None else inputs(obs), len(na), rate, rng)
     return hide
 
-def _hide_mnar_logistic(V, rate, rng, p_obs, **_):
-    inputs, na = _split_columns(V.shape[1], p_obs, rng)
+def _hide_mnar_logistic(V, rate, rng, p_obs, inputs=None, **_):
+    cols, na = _split_columns(V.shape[1], p_obs, rng)
     hide = np.zeros(V.shape, bool)
-    hide[:, na] = rng.random((len(V), len(na))) < _logistic_probs(V[:, inputs], len(na), rate, rng)
-    hide[:, inputs] = rng.random((len(V), len(inputs))) < rate     # then the inputs themselves are masked (MCAR)
+    hide[:, na] = rng.random((len(V), len(na))) < _logistic_probs(V[:, cols] if inputs is None else inputs(cols), len(na), rate, rng)
+    hide[:, cols] = rng.random((len(V), len(cols))) < rate         # then the inputs themselves are masked (MCAR)
     return hide
 
 # %% ../nbs/01_missingness.ipynb #fe7eb896
@@ -106,23 +106,40 @@ def _hide_mnar_quantile(V, rate, rng, q, tails, **_):
 _HIDERS = {"MCAR": _hide_mcar, "MAR": _hide_mar, "MNAR_logistic": _hide_mnar_logistic,
            "MNAR_self": _hide_mnar_self, "MNAR_quantile": _hide_mnar_quantile}
 
+# %% ../nbs/01_missingness.ipynb #02a09c13
+def _values(X, categorical, seed:int) -> tuple:
+    "The table as one number per entry (a category: its level's random score), and the one-hot design of any set of its columns."
+    enc = TableEncoder.fit(X, categorical)
+    V = enc.codes(X)
+    if np.isinf(V).any():
+        j = int(np.flatnonzero(np.isinf(V).any(0))[0])
+        raise ValueError(f"column {j} of X has {int(np.isinf(V[:, j]).sum())} infinite value(s); mark missing entries with NaN, not inf")
+    if np.isnan(V).any():
+        raise ValueError(f"X already has {int(np.isnan(V).sum())} missing (NaN) entries; ampute expects a complete table")
+    if not enc.categorical.any(): return V, None
+    D, blocks = enc.one_hot(V), enc.blocks()
+    inputs = lambda cols: D[:, np.concatenate([np.arange(blocks[j].start, blocks[j].stop) for j in cols])]
+    scores = np.random.default_rng((seed, 1))
+    S = V.copy()
+    for j in np.flatnonzero(enc.categorical): S[:, j] = scores.normal(size=enc.n_levels[j])[V[:, j].astype(int)]
+    return S, inputs
+
 # %% ../nbs/01_missingness.ipynb #5f8803f3
-def ampute(X,                 # complete table, n x d: ndarray or DataFrame (numeric)
+def ampute(X,                 # complete table, n x d: ndarray or DataFrame (numeric or mixed)
            mechanism="MCAR",  # "MCAR", "MAR", "MNAR" (= "MNAR_logistic"), "MNAR_logistic", "MNAR_self", "MNAR_quantile"
            rate=0.3,          # target missing probability per masked column, in (0, 1)
            seed=None,         # int for reproducible masks; None draws fresh entropy
            p_obs=None,        # MAR: share of columns kept fully observed; MNAR_logistic: share used as inputs (default 0.3)
            q=None,            # MNAR_quantile: tail mass in (0, 1], at least `rate` (default 0.5)
            tails=None,        # MNAR_quantile: "upper", "lower" or "both" (default "upper")
-          )->tuple:           # (X_miss: same type as X with NaN where hidden, mask: bool n x d, True = observed)
+           categorical=None,  # columns to treat as categorical besides category, bool and text ones (names or positions)
+          )->tuple:           # (X_miss: same type as X, missing where hidden, mask: bool n x d, True = observed)
     "Hide entries of a complete table `X` by a missingness mechanism; returns the table with NaN and the mask (True = observed)."
-    V = as_float_table(X)
-    if np.isnan(V).any():
-        raise ValueError(f"X already has {int(np.isnan(V).sum())} missing (NaN) entries; ampute expects a complete table")
+    s = check_seed(seed)
+    V, inputs = _values(X, categorical, s)
     mech, p_obs, q, tails = _check_args(mechanism, rate, p_obs, q, tails, V.shape[1])
-    rng = np.random.default_rng(check_seed(seed))
-    mask = ~_HIDERS[mech](V, float(rate), rng, p_obs=p_obs, q=q, tails=tails)
-    return _like(X, np.where(mask, V, np.nan), mask), mask
+    mask = ~_HIDERS[mech](V, float(rate), np.random.default_rng(s), p_obs=p_obs, q=q, tails=tails, inputs=inputs)
+    return hide(X, mask), mask
 
 # %% ../nbs/01_missingness.ipynb #98bd70fd
 def missing_rate(M,          # a boolean mask (True = observed) or a table with NaN where missing

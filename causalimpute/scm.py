@@ -6,7 +6,7 @@
 from __future__ import annotations
 import numpy as np, pandas as pd
 from scipy.special import expit
-from .core import as_float_table, check_choice, check_int, check_real, check_seed, _like
+from .core import as_float_table, check_choice, check_int, check_real, check_seed, hide
 from .missingness import fit_intercepts
 
 # %% auto #0
@@ -202,7 +202,7 @@ def simulate_mgraph_missingness(X,                  # complete data n x d (ndarr
         p = _missing_probs(Z, parents[j], rate, strength, rng)           # its weights are drawn before the mask
         mask[:, j] = rng.random(n) >= p
     check_mgraph(G, mask)
-    return _like(X, np.where(mask, V, np.nan), mask), mask, G
+    return hide(X, mask), mask, G
 
 # %% ../nbs/02_scm.ipynb #d33f4e2f
 TOY_CENTRES = np.array([[-2.0, -2.0], [2.0, 2.0]])
