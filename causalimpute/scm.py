@@ -7,11 +7,11 @@ from __future__ import annotations
 import numpy as np, pandas as pd
 from scipy.special import expit
 from .core import as_float_table, check_choice, check_int, check_real, check_seed, hide
-from .missingness import fit_intercepts
+from .missingness import fit_intercepts, _values
 
 # %% auto #0
-__all__ = ['TOY_CENTRES', 'topological_order', 'is_dag', 'sample_dag', 'simulate_scm', 'mgraph_labels', 'check_mgraph',
-           'mgraph_mechanism', 'simulate_mgraph_missingness', 'gaussian_mixture_toy']
+__all__ = ['TOY_CENTRES', 'topological_order', 'is_dag', 'sample_dag', 'simulate_scm', 'simulate_mixed_scm', 'mgraph_labels',
+           'check_mgraph', 'mgraph_mechanism', 'simulate_mgraph_missingness', 'gaussian_mixture_toy']
 
 # %% ../nbs/02_scm.ipynb #2b7f8ad2
 def _as_adjacency(A, what="A"):
@@ -85,6 +85,51 @@ def simulate_scm(A,                  # DAG adjacency, d x d, A[i, j] = 1 means i
         s = X @ W[:, j]                                   # only parents have non-zero weights
         X[:, j] = (s if kind == "linear" else 2 * _NONLINEAR[funcs[j]](s)) + E[:, j]
     return (X, dict(weights=W, functions=funcs, noise=E)) if return_params else X
+
+# %% ../nbs/02_scm.ipynb #78ae3291
+def _parent_terms(X, codes, parents, j, cat, rng, lo, hi, width):
+    "The parents' contributions to node `j` (n x width): a numeric parent times random slopes, a categorical one by a table of level effects."
+    s, effects = np.zeros((len(X), width)), {}
+    for k in parents:
+        size = rng.uniform(lo, hi, size=width) * rng.choice([-1.0, 1.0], size=width)
+        if width > 1: size = (size - size.mean()) * rng.uniform(lo, hi) / max(size.std(), 1e-12)   # a softmax sees only differences
+        if k in cat:
+            E = rng.normal(size=(cat[k], width)); E = (E - E.mean(0)) / np.where(E.std(0) > 0, E.std(0), 1.0) * size
+            s += E[codes[:, k].astype(int)]; effects[k] = E
+        else: s += X[:, [k]] * size; effects[k] = size
+    return s, effects
+
+def simulate_mixed_scm(A,                    # DAG adjacency, d x d, A[i, j] = 1 means i -> j
+                       n:int,                # number of samples
+                       categorical:dict,     # {node: number of levels (>= 2)} of the categorical nodes
+                       kind="nonlinear",     # numeric nodes: "linear" or "nonlinear" (as `simulate_scm`)
+                       noise_std=1.0,        # standard deviation of the Gaussian noise of the numeric nodes
+                       seed=None,            # int for reproducible parameters and data
+                       weight_range=(0.5, 2.0), # range of the absolute effects (signs random)
+                       return_params=False,  # also return dict(probs={node: n x K true level probabilities}, effects, functions)
+                      ):                     # DataFrame x0..x{d-1}, categorical nodes as categories with levels a, b, ...
+    "Sample `n` rows of a mixed table from an SCM on `A`: numeric nodes by additive noise, categorical ones from a softmax of their parents."
+    A = _as_adjacency(A); order = topological_order(A); d = len(A)
+    n, kind = check_int(n, "n"), check_choice(kind, "kind", ("linear", "nonlinear"))
+    noise_std, lo, hi = check_real(noise_std, "noise_std", 0), *weight_range
+    if not isinstance(categorical, dict): raise ValueError(f"categorical must be a dict {{node: number of levels}}, got {categorical!r}")
+    cat = {check_int(k, "categorical node", 0, d - 1): check_int(v, f"categorical[{k}] (its number of levels)", 2) for k, v in categorical.items()}
+    rng = np.random.default_rng(check_seed(seed))
+    X, codes = np.zeros((n, d)), np.zeros((n, d))
+    probs, effects, funcs = {}, {}, {}
+    for j in order:
+        s, effects[j] = _parent_terms(X, codes, np.flatnonzero(A[:, j]), j, cat, rng, lo, hi, cat.get(j, 1))
+        if j in cat:
+            logits = s + rng.normal(size=cat[j])                                  # b_j: each level's own base rate
+            probs[j] = np.exp(logits - logits.max(1, keepdims=True)); probs[j] /= probs[j].sum(1, keepdims=True)
+            codes[:, j] = np.argmax(logits + rng.gumbel(size=logits.shape), axis=1)
+            X[:, j] = codes[:, j]
+        else:
+            funcs[j] = rng.choice(list(_NONLINEAR)) if kind == "nonlinear" else "identity"
+            X[:, j] = (s[:, 0] if kind == "linear" else 2 * _NONLINEAR[funcs[j]](s[:, 0])) + rng.normal(scale=noise_std, size=n)
+    df = pd.DataFrame({f"x{j}": pd.Categorical.from_codes(codes[:, j].astype(int), [chr(97 + l) for l in range(cat[j])]) if j in cat
+                       else X[:, j] for j in range(d)})
+    return (df, dict(probs=probs, effects=effects, functions=funcs)) if return_params else df
 
 # %% ../nbs/02_scm.ipynb #603eddaa
 def mgraph_labels(d:int, # number of features
@@ -176,7 +221,7 @@ def _mgraph_args(mechanism, rate, frac_missing, n_causes, strength) -> str:
     return mech
 
 # %% ../nbs/02_scm.ipynb #eb0973bf
-def simulate_mgraph_missingness(X,                  # complete data n x d (ndarray or DataFrame), e.g. from `simulate_scm`
+def simulate_mgraph_missingness(X,                  # complete data n x d (ndarray or DataFrame, mixed welcome), e.g. from `simulate_scm`
                                 A,                  # the causal DAG of X, d x d (A[i, j] = 1: i -> j)
                                 mechanism="MAR",    # "MCAR", "MAR" or "MNAR" (case-insensitive)
                                 rate=0.3,           # mean missing probability of each feature with holes, in (0, 1)
@@ -186,13 +231,17 @@ def simulate_mgraph_missingness(X,                  # complete data n x d (ndarr
                                 strength=2.0,       # standard deviation of the indicator logits over the rows
                                )->tuple:            # (X_miss like X, mask n x d bool True = observed, mgraph (2d) x (2d) int)
     "Hide entries of `X` by a random m-graph on top of its DAG `A`; returns the data with NaN, the mask and the m-graph."
-    V = as_float_table(X); n, d = V.shape
-    if np.isnan(V).any(): raise ValueError("X already has missing (NaN) entries; simulate_mgraph_missingness expects complete data")
+    s = check_seed(seed)
+    try: V = _values(X, None, s)[0]                     # a categorical column: one random score per level
+    except ValueError as e:
+        if "missing (NaN)" in str(e): raise ValueError("X already has missing (NaN) entries; simulate_mgraph_missingness expects complete data") from None
+        raise
+    n, d = V.shape
     A = _as_adjacency(A)
     if A.shape != (d, d): raise ValueError(f"A must be {d} x {d} to match X's {d} columns, got {A.shape}")
     topological_order(A)
     mech = _mgraph_args(mechanism, rate, frac_missing, n_causes, strength)
-    rng = np.random.default_rng(check_seed(seed))
+    rng = np.random.default_rng(s)
     S, parents = _indicator_parents(A, mech, frac_missing, n_causes, rng)
     G = np.zeros((2 * d, 2 * d), int); G[:d, :d] = A
     Z = (V - V.mean(0)) / np.where(V.std(0) > 0, V.std(0), 1.0)
