@@ -10,28 +10,34 @@ from itertools import product
 from pathlib import Path
 import multiprocessing as mp
 import numpy as np, pandas as pd
-from .core import make_imputer, progress, torch_threads, check_int, check_bool
+from .core import TableEncoder, make_imputer, progress, torch_threads, check_int, check_bool
 from .missingness import ampute
-from .metrics import rmse, mae, mmd_reference
-from .datasets import load_dataset
+from .metrics import rmse, mae, mmd_reference, error_rate, macro_f1, standardised_design
+from .datasets import load_dataset, dataset_info
 from .scm import gaussian_mixture_toy
 from . import baselines, miracle, miri  # noqa: F401  (registers every built-in imputer by name)
 from .miri import PRESETS
 
 # %% auto #0
-__all__ = ['METRICS', 'DIGITS', 'SPEED_RUNS', 'standardise_like', 'measure', 'run_cell', 'make_grid', 'cell_key', 'run_benchmark',
-           'summarise', 'to_markdown', 'comparison_table', 'plot_results', 'write_results', 'fast_baselines',
-           'refinement_experiment', 'speed_data', 'time_fits', 'miri_budget']
+__all__ = ['METRICS', 'HIGHER_IS_BETTER', 'DIGITS', 'SPEED_RUNS', 'score', 'measure', 'run_cell', 'make_grid', 'cell_key',
+           'run_benchmark', 'summarise', 'to_markdown', 'comparison_table', 'plot_results', 'write_results',
+           'fast_baselines', 'refinement_experiment', 'speed_data', 'time_fits', 'miri_budget']
 
 # %% ../nbs/12_benchmark.ipynb #542118ff
-def standardise_like(X_true,  # the complete table: its column means and stds are the units
-                     *tables, # tables of the same shape, in the original units (e.g. imputations)
-                    ) -> list: # [X_true, *tables], each centred and scaled by X_true's mean and std
-    "Scale `tables` (and `X_true`) column-wise by the mean and std of the complete `X_true` (std 0 -> 1)."
-    T = np.asarray(X_true, dtype=np.float64)
-    mu, sd = T.mean(0), T.std(0)
-    sd = np.where(sd > 0, sd, 1.0)
-    return [(np.asarray(t, dtype=np.float64) - mu) / sd for t in (T, *tables)]
+def score(X_true,     # the complete true table (mixed welcome)
+          X_imputed,  # its imputation
+          mask,       # bool, True = observed
+          full_mmd=True, # MMD over every row (False: the 2,000-row subsample of `mmd_reference`)
+         ) -> dict:   # rmse, mae (numeric entries), error_rate, macro_f1 (categorical entries; NaN where there is none), mmd
+    "Every score of an imputation in standardised units: errors at the missing entries, by kind of column, and MMD² of the whole table."
+    cat, holes = TableEncoder.fit(X_true, what="X_true").categorical, ~np.asarray(mask, bool)
+    num_holes, cat_holes = (holes & ~cat).any(), (holes & cat).any()
+    Zt, Zh = standardised_design(X_true, X_imputed)
+    return dict(rmse=float(rmse(X_true, X_imputed, mask, standardise=True)) if num_holes else np.nan,
+                mae=float(mae(X_true, X_imputed, mask, standardise=True)) if num_holes else np.nan,
+                error_rate=float(error_rate(X_true, X_imputed, mask)) if cat_holes else np.nan,
+                macro_f1=float(macro_f1(X_true, X_imputed, mask)) if cat_holes else np.nan,
+                mmd=float(mmd_reference(Zh, Zt, full=full_mmd)))
 
 # %% ../nbs/12_benchmark.ipynb #063e07ec
 def _status_mb(key):
@@ -98,14 +104,11 @@ def run_cell(dataset:str,            # name for `load_dataset`
     row = dict(dataset=dataset, mechanism=mechanism, rate=rate, method=label or method, seed=seed)
     try:
         X, _ = load_dataset(dataset)
-        X = _subsample(X, max_rows)
-        if X.isna().any().any(): raise ValueError(f"dataset {dataset!r} has real missing values: no ground truth to score against")
+        X = _subsample(X.dropna().reset_index(drop=True), max_rows)       # real holes: the complete rows are the truth
         X_miss, mask = ampute(X, mechanism=mechanism, rate=rate, seed=seed)
         imp = make_imputer(method, **{"seed": seed, "verbose": False, **(kwargs or {})})
         X_hat, cost = measure(imp.fit_transform, X_miss)
-        Zt, Zh = standardise_like(X, X_hat)
-        row.update(n=len(X), d=X.shape[1], missing=float(1 - mask.mean()),
-                   rmse=float(rmse(Zt, Zh, mask)), mae=float(mae(Zt, Zh, mask)), mmd=float(mmd_reference(Zh, Zt)),
+        row.update(n=len(X), d=X.shape[1], missing=float(1 - mask.mean()), **score(X, X_hat, mask),
                    seconds=cost["seconds"], peak_mb=cost["peak_mb"], gpu_peak_mb=cost["gpu_peak_mb"], status="ok", error="")
     except Exception as e:
         row.update(status="error", error=f"{type(e).__name__}: {e}"[:500])
@@ -119,6 +122,12 @@ def _method_spec(m):
     if len(m) == 3: return m[0], m[1], dict(m[2])
     raise ValueError(f"a method is 'name', (name, kwargs) or (label, name, kwargs); got {m!r}")
 
+def _fits(method:str, dataset:str) -> bool:
+    "Whether `method` imputes the kind of table `dataset` is: any table, unless it imputes numeric columns only and the table is mixed."
+    try: mixed, cls = dataset_info(dataset).categorical > 0, type(make_imputer(method))
+    except ValueError: return True                                   # an unknown name: its cell reports the error
+    return not mixed or cls.handles_categorical
+
 def make_grid(datasets,          # dataset names (`list_datasets`)
               mechanisms,        # missingness mechanisms (`ampute`)
               rates,             # missing rates
@@ -126,10 +135,10 @@ def make_grid(datasets,          # dataset names (`list_datasets`)
               seeds,             # seeds (mask and imputer)
               max_rows=None,     # keep at most this many rows of each table
              ) -> list:          # one dict of `run_cell` arguments per cell
-    "Every cell of the grid, as dicts of `run_cell` arguments."
+    "Every cell of the grid, as dicts of `run_cell` arguments; a method of numeric columns only is not run on a mixed table."
     specs = [_method_spec(m) for m in methods]
     return [dict(dataset=d, mechanism=mech, rate=float(r), label=lab, method=name, kwargs=kw, seed=int(s), max_rows=max_rows)
-            for d, mech, r, (lab, name, kw), s in product(datasets, mechanisms, rates, specs, seeds)]
+            for d, mech, r, (lab, name, kw), s in product(datasets, mechanisms, rates, specs, seeds) if _fits(name, d)]
 
 # %% ../nbs/12_benchmark.ipynb #d792fd93
 def cell_key(cell:dict, # a cell of `make_grid`
@@ -209,13 +218,15 @@ def run_benchmark(datasets=("wine",),                  # dataset names (`list_da
     return pd.DataFrame([rows[i] for i in range(len(grid))])
 
 # %% ../nbs/12_benchmark.ipynb #04047e3e
-METRICS = ["rmse", "mae", "mmd", "seconds", "peak_mb"]
+METRICS = ["rmse", "mae", "error_rate", "macro_f1", "mmd", "seconds", "peak_mb"]
+HIGHER_IS_BETTER = {"macro_f1"}
 
 def summarise(df:pd.DataFrame,   # the tidy table of `run_benchmark`
               metrics=METRICS,   # the columns to average
              ) -> pd.DataFrame:  # one row per dataset, mechanism, rate and method: `metric`_mean, `metric`_std, n_ok, n_failed
     "Mean and std over seeds of each metric, per dataset, mechanism, rate and method (failed cells left out, but counted)."
     keys = ["dataset", "mechanism", "rate", "method"]
+    metrics = [m for m in metrics if m in df]                       # a table of older runs may lack the newer scores
     ok = df[df.status == "ok"]
     agg = ok.groupby(keys, sort=False)[list(metrics)].agg(["mean", "std"])
     agg.columns = [f"{m}_{s}" for m, s in agg.columns]
@@ -234,20 +245,20 @@ def to_markdown(df:pd.DataFrame,    # any table (its index is left out)
     return "\n".join(lines) + "\n"
 
 # %% ../nbs/12_benchmark.ipynb #8e7e97a9
-DIGITS = {"rmse": 3, "mae": 3, "mmd": 4, "seconds": 1, "peak_mb": 0}
+DIGITS = {"rmse": 3, "mae": 3, "error_rate": 3, "macro_f1": 3, "mmd": 4, "seconds": 1, "peak_mb": 0}
 
 def comparison_table(df:pd.DataFrame,  # the tidy table of `run_benchmark`
                      metric="rmse",    # the column to compare
                      digits=None,      # decimals shown (default: `DIGITS[metric]`)
                     ) -> pd.DataFrame: # one row per dataset, mechanism and rate; one column per method
-    "Methods as columns, `mean ± std` of `metric` over seeds, the lowest mean of each row in bold."
+    "Methods as columns, `mean ± std` of `metric` over seeds, the best mean of each row in bold (the lowest; the highest for macro-F1)."
     k = DIGITS.get(metric, 3) if digits is None else digits
     s = summarise(df, [metric])
     pivot = lambda v: s.pivot_table(index=["dataset", "mechanism", "rate"], columns="method", values=v, sort=False, dropna=False)
     methods = [m for m in dict.fromkeys(df.method) if m in set(s.method)]
-    mean = pivot(f"{metric}_mean").reindex(columns=methods)
+    mean = pivot(f"{metric}_mean").reindex(columns=methods).dropna(how="all")   # rows where the metric exists (e.g. categorical holes)
     std = pivot(f"{metric}_std").reindex(index=mean.index, columns=methods)
-    best = mean.idxmin(axis=1)
+    best = mean.idxmax(axis=1) if metric in HIGHER_IS_BETTER else mean.idxmin(axis=1)
     def cell(i, m):
         v, e = mean.loc[i, m], std.loc[i, m]
         if not np.isfinite(v): return ""
@@ -264,7 +275,7 @@ def _save_png(fig, path, dpi=80, colors=32):
     Image.open(buf).convert("RGB").quantize(colors, method=Image.Quantize.MEDIANCUT).save(path, format="PNG", optimize=True)
 
 # %% ../nbs/12_benchmark.ipynb #0bfde599
-_LABELS = {"rmse": "RMSE (standardised)", "mae": "MAE (standardised)", "mmd": "MMD² (standardised)", "seconds": "wall seconds",
+_LABELS = {"rmse": "RMSE (standardised)", "mae": "MAE (standardised)", "error_rate": "error rate (categorical)", "macro_f1": "macro-F1 (categorical)", "mmd": "MMD² (standardised)", "seconds": "wall seconds",
            "peak_mb": "peak extra memory (MiB)"}
 
 def plot_results(df:pd.DataFrame,      # the tidy table of `run_benchmark`
@@ -315,8 +326,9 @@ def write_results(df:pd.DataFrame,   # the tidy table of `run_benchmark`
           "(columns scaled by the complete table's mean and std); MMD between the whole imputed and true tables; mean ± std over seeds; "
           "lowest in bold.\n"]
     if (df.status == "ok").any():
-        for metric, what in [("rmse", "RMSE"), ("mmd", "MMD²"), ("mae", "MAE"), ("seconds", "wall seconds"), ("peak_mb", "peak extra memory (MiB)")]:
-            md += [f"\n## {what}\n", to_markdown(comparison_table(df, metric))]
+        for metric, what in [("rmse", "RMSE"), ("error_rate", "error rate (categorical entries)"), ("macro_f1", "macro-F1 (categorical entries, higher is better)"),
+                             ("mmd", "MMD²"), ("mae", "MAE"), ("seconds", "wall seconds"), ("peak_mb", "peak extra memory (MiB)")]:
+            if metric in df and df.loc[df.status == "ok", metric].notna().any(): md += [f"\n## {what}\n", to_markdown(comparison_table(df, metric))]
         plot_results(df, path=paths["png"])
     else: paths.pop("png")
     bad = df[df.status != "ok"]
@@ -388,8 +400,8 @@ def _fit_row(imp, X, X_miss, mask, transform=False) -> dict:
     t0 = time.perf_counter()
     try: X_hat, cost = measure(imp.fit_transform, X_miss)
     except Exception as e: return dict(seconds=time.perf_counter() - t0, status="error", error=f"{type(e).__name__}: {e}"[:300])
-    Zt, Zh = standardise_like(X, X_hat)
-    row = dict(cost, rmse=float(rmse(Zt, Zh, mask)), mmd=float(mmd_reference(Zh, Zt, full=len(X) <= 10_000)), status="ok", error="")
+    sc = score(X, X_hat, mask, full_mmd=len(X) <= 10_000)
+    row = dict(cost, rmse=sc["rmse"], mmd=sc["mmd"], status="ok", error="")
     if transform:
         _, t = measure(imp.transform, X_miss)
         row.update(transform_seconds=t["seconds"], transform_peak_mb=t["peak_mb"])

@@ -51,19 +51,26 @@ def _first_non_number(col:pd.Series):
 
 def feature_columns(df:pd.DataFrame, # the parsed table
                     skip=(),         # columns passed through untouched
+                    categorical=(),  # columns declared categorical (e.g. integer codes)
                    ) -> list:        # the feature columns, in file order
-    "The columns of `df` to impute: all but `skip`; refuse unknown `skip` names and non-numeric features, naming them."
-    skip = list(skip)
-    unknown = [c for c in skip if c not in df.columns]
-    if unknown: raise CLIError(f"--skip names column(s) not in the file: {', '.join(map(repr, unknown))}; "
-                               f"the columns are {', '.join(map(repr, df.columns))}")
+    "The columns of `df` to impute: all but `skip`; refuse unknown names and numeric columns spoilt by a few non-numbers, naming them."
+    skip, categorical = list(skip), list(categorical)
+    for opt, names in (("--skip", skip), ("--categorical", categorical)):
+        unknown = [c for c in names if c not in df.columns]
+        if unknown: raise CLIError(f"{opt} names column(s) not in the file: {', '.join(map(repr, unknown))}; "
+                                   f"the columns are {', '.join(map(repr, df.columns))}")
+    both = [c for c in categorical if c in skip]
+    if both: raise CLIError(f"column(s) {', '.join(map(repr, both))} are both skipped and declared categorical: choose one")
     feats = [c for c in df.columns if c not in skip]
     if not feats: raise CLIError("no feature column is left to impute after --skip")
-    bad = [c for c in feats if not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c])]
-    if bad:
-        ex = {c: _first_non_number(df[c]) for c in bad}
-        raise CLIError(f"non-numeric feature column(s): {', '.join(f'{c!r} (e.g. {ex[c]!r})' for c in bad)}; causalimpute imputes "
-                       f"numeric columns only: fix the values, or pass them through untouched with --skip {','.join(map(str, bad))}")
+    text = [c for c in feats if c not in categorical and not pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])]
+    words = {c: [v for v in df[c].dropna() if isinstance(v, str)] for c in text}       # (a yes/no column holds bools, not words)
+    spoilt = [c for c in text if words[c] and pd.to_numeric(pd.Series(words[c], dtype=object), errors="coerce").notna().mean() >= 0.5]
+    if spoilt:
+        ex = {c: _first_non_number(df[c]) for c in spoilt}
+        raise CLIError(f"column(s) of numbers with values that are not numbers: {', '.join(f'{c!r} (e.g. {ex[c]!r})' for c in spoilt)}; "
+                       "mark missing cells empty or NA, or declare the column categorical with --categorical, "
+                       f"or pass it through untouched with --skip {','.join(map(str, spoilt))}")
     return feats
 
 # %% ../nbs/13_cli.ipynb #b439cde3
@@ -84,12 +91,14 @@ def build_imputer(method:str,   # registry name
                   seed=0,        # random seed
                   verbose=True,  # progress output of the method
                   params=None,   # any other constructor arguments (`parse_params`)
+                  categorical=None, # columns declared categorical (passed to the imputer's `categorical`)
                  ):              # the unfitted imputer
     "The imputer `method` from the registry with `baseline`, `seed`, `verbose` and `params`, checked against its parameters."
     try: imp = make_imputer(method)
     except ValueError as e: raise CLIError(str(e)) from None
     known = imp.get_params()
     kw = {"seed": seed, "verbose": verbose, **(params or {})}
+    if categorical: kw["categorical"] = list(categorical)
     if baseline is not None:
         if "baseline" not in known: raise CLIError(f"--baseline applies to methods that refine a baseline (e.g. miracle); {method!r} has none")
         kw["baseline"] = baseline
@@ -97,34 +106,47 @@ def build_imputer(method:str,   # registry name
     if unknown: raise CLIError(f"{method!r} has no parameter {', '.join(map(repr, unknown))}; its parameters: {', '.join(sorted(known))}")
     return make_imputer(method, **kw)
 
+# %% ../nbs/13_cli.ipynb #4bc72dee
+def _spellings(parsed:pd.Series, # a categorical column as pandas parsed it
+               text:pd.Series,   # the same column as the text of each cell
+              ) -> dict:         # level -> how the file writes it
+    "How the file writes each observed level of a column: the most frequent text among the cells that parse to it."
+    obs = parsed.notna().to_numpy()
+    pairs = pd.DataFrame({"level": parsed.to_numpy(dtype=object)[obs], "text": text.to_numpy(dtype=object)[obs]})
+    return {lv: t.value_counts().index[0] for lv, t in pairs.groupby("level", sort=False).text}
+
 # %% ../nbs/13_cli.ipynb #06c3dc34
 def impute_csv(inp,                  # input CSV file with a header row
                out,                  # output path (never the input)
                method="mice",        # registry name
                baseline=None,        # baseline of a refining method (miracle)
                skip=(),              # columns passed through untouched
+               categorical=(),       # columns declared categorical (e.g. integer codes)
                seed=0,               # random seed
                params=None,          # other constructor arguments of the method
                sep=",",              # field separator
                force=False,          # replace `out` if it exists
                verbose=True,         # progress output of the method
               ) -> dict:             # rows, features, imputed cells, seconds, method
-    "Impute the numeric feature columns of the CSV `inp` and write `out`; observed cells and skipped columns unchanged."
+    "Impute the feature columns (numeric and categorical) of the CSV `inp` and write `out`; observed cells and skipped columns unchanged."
     inp, out = Path(inp), Path(out)
     if _same_file(inp, out): raise CLIError(f"output {str(out)!r} is the input file; causalimpute never overwrites its input: choose another -o")
     if out.exists() and not force: raise CLIError(f"output {str(out)!r} exists; pass --force to replace it")
     parsed, text = read_csv_table(inp, sep)
-    feats = feature_columns(parsed, skip)
-    imp = build_imputer(method, baseline, seed, verbose, params)
+    feats = feature_columns(parsed, skip, categorical)
+    imp = build_imputer(method, baseline, seed, verbose, params, categorical)
     X = parsed[feats]
     missing = X.isna().to_numpy()
     t0 = time.perf_counter()
     try: X_hat = imp.fit_transform(X) if missing.any() else X
     except (ValueError, TypeError) as e: raise CLIError(f"{method}: {e}") from None
-    res = text.copy()
+    res, cat = text.copy(), imp.encoder_.categorical if missing.any() else np.zeros(len(feats), bool)
     for j, c in enumerate(feats):
         rows = np.flatnonzero(missing[:, j])
-        if len(rows): res.iloc[rows, res.columns.get_loc(c)] = [repr(float(v)) for v in X_hat[c].to_numpy(dtype=np.float64)[rows]]
+        if not len(rows): continue
+        if cat[j]: spelt = _spellings(X[c], text[c]); cells = [spelt[v] for v in X_hat[c].to_numpy(dtype=object)[rows]]
+        else: cells = [repr(float(v)) for v in X_hat[c].to_numpy(dtype=np.float64)[rows]]
+        res.iloc[rows, res.columns.get_loc(c)] = cells
     out.parent.mkdir(parents=True, exist_ok=True)
     res.to_csv(out, sep=sep, index=False)
     return dict(rows=len(X), features=len(feats), imputed=int(missing.sum()), seconds=time.perf_counter() - t0, method=method)
@@ -139,9 +161,36 @@ def demo_methods(methods=DEMO_METHODS, # (registry name, kwargs) pairs
     have = set(available_imputers())
     return [(n, kw) for n, kw in methods if n in have], [n for n, _ in methods if n not in have]
 
+def _installed_datasets(names):
+    "The names whose package is installed, and the others."
+    ok = set(list_datasets(installed_only=True).name)
+    return [n for n in names if n in ok], [n for n in names if n not in ok]
+
+# %% ../nbs/13_cli.ipynb #d9215beb
+_DEMO_COLUMNS = {"rmse_mean": "RMSE", "rmse_std": "RMSE_sd", "mae_mean": "MAE", "error_rate_mean": "error", "macro_f1_mean": "F1",
+                 "mmd_mean": "MMD", "seconds_mean": "seconds"}
+
+def _demo_table(dataset, out, mechanism, rate, seeds, n_jobs, verbose, methods, threads) -> pd.DataFrame:
+    "The demo on one table: run, write `out`/demo_<dataset>.*, print the comparison; return it (one row per method)."
+    info = dataset_info(dataset)
+    print(f"\n{dataset}: {info.rows} x {info.features}{f' ({info.categorical} categorical)' if info.categorical else ''}, "
+          f"{rate:.0%} {mechanism}", flush=True)
+    df = benchmark.run_benchmark([dataset], [mechanism], [rate], methods, seeds, cache_dir=None, n_jobs=n_jobs, threads=threads, verbose=verbose)
+    paths = benchmark.write_results(df, out, name=f"demo_{dataset}", title=f"Demo: {dataset}, {rate:.0%} {mechanism}")
+    s = benchmark.summarise(df, ["rmse", "mae", "error_rate", "macro_f1", "mmd", "seconds"])
+    table = s[["method"] + [c for c in _DEMO_COLUMNS if c in s and s[c].notna().any()]].rename(columns=_DEMO_COLUMNS)
+    table = table.sort_values("RMSE").reset_index(drop=True)
+    print(f"mean over seeds {', '.join(map(str, seeds))}; RMSE, MAE on the hidden numbers, error rate and macro-F1 on the hidden categories, "
+          "MMD² between imputed and true table, in standardised units (lower is better; F1: higher)")
+    fmt = {c: "{:.3f}".format for c in ("RMSE", "RMSE_sd", "MAE", "error", "F1")} | {"MMD": "{:.4f}".format, "seconds": "{:.1f}".format}
+    print(table.to_string(index=False, na_rep="", formatters={k: v for k, v in fmt.items() if k in table}))
+    for _, r in df[df.status != "ok"].iterrows(): print(f"FAILED {r.method}: {r.error}")
+    print(f"wrote {', '.join(str(p) for p in paths.values())}")
+    return table.assign(dataset=dataset)[["dataset"] + list(table.columns)]
+
 # %% ../nbs/13_cli.ipynb #8911a58a
-def run_demo(out="demo",          # folder for demo.csv, demo.md and demo.png
-             dataset="diabetes",  # table to use (`list_datasets`)
+def run_demo(out="demo",          # folder for demo_<table>.{csv,md,png}
+             datasets=("diabetes", "penguins"), # tables to use (`list_datasets`); those whose package is missing are left out
              mechanism="MAR",     # missingness mechanism
              rate=0.3,            # missing rate
              seeds=(0, 1, 2),     # seeds of the masks and the imputers
@@ -149,39 +198,24 @@ def run_demo(out="demo",          # folder for demo.csv, demo.md and demo.png
              verbose=True,        # progress bar
              methods=None,        # (name, kwargs) pairs (default `DEMO_METHODS`)
              threads=1,           # torch threads per process
-            ) -> pd.DataFrame:    # one row per method, sorted by RMSE
-    "Every available method on a real table with 30% MAR: print the comparison, write `out`/demo.{csv,md,png}; return the summary."
+            ) -> pd.DataFrame:    # one row per table and method, sorted by RMSE within a table
+    "Every available method on real tables with 30% MAR: print the comparisons, write `out`/demo_<table>.{csv,md,png}; return the summary."
     found, absent = demo_methods(methods or DEMO_METHODS)
     if absent: print(f"not available here, left out: {', '.join(absent)}")
-    print(f"{dataset}: {dataset_info(dataset).rows} x {dataset_info(dataset).features}, {rate:.0%} {mechanism}, "
-          f"methods: {', '.join(n for n, _ in found)}", flush=True)
-    df = benchmark.run_benchmark([dataset], [mechanism], [rate], found, seeds, cache_dir=None, n_jobs=n_jobs, threads=threads, verbose=verbose)
-    paths = benchmark.write_results(df, out, name="demo", title=f"Demo: {dataset}, {rate:.0%} {mechanism}")
-    s = benchmark.summarise(df, ["rmse", "mae", "mmd", "seconds"])
-    table = s[["method", "rmse_mean", "rmse_std", "mae_mean", "mmd_mean", "seconds_mean"]]
-    table = table.set_axis(["method", "RMSE", "RMSE_sd", "MAE", "MMD", "seconds"], axis=1).sort_values("RMSE").reset_index(drop=True)
-    print(f"mean over seeds {', '.join(map(str, seeds))}; RMSE, MAE on the hidden entries and MMD² between imputed and true table, "
-          "all in standardised units (lower is better)")
-    f3, f4 = "{:.3f}".format, "{:.4f}".format
-    print(table.to_string(index=False, na_rep="", formatters={"RMSE": f3, "RMSE_sd": f3, "MAE": f3, "MMD": f4, "seconds": "{:.1f}".format}))
-    for _, r in df[df.status != "ok"].iterrows(): print(f"FAILED {r.method}: {r.error}")
-    print(f"wrote {', '.join(str(p) for p in paths.values())}")
-    return table
+    datasets, missing = _installed_datasets(list(datasets))
+    if missing: print(f"left out (optional package not installed): {', '.join(missing)}")
+    return pd.concat([_demo_table(d, out, mechanism, rate, seeds, n_jobs, verbose, found, threads) for d in datasets], ignore_index=True)
 
 # %% ../nbs/13_cli.ipynb #f52e858d
-FULL = dict(datasets=["diabetes", "breast_cancer", "wine", "wine_quality_red", "abalone", "concrete", "letter"],
+FULL = dict(datasets=["diabetes", "breast_cancer", "wine", "wine_quality_red", "abalone", "concrete", "letter",
+                      "penguins", "credit", "pbc", "titanic"],
             mechanisms=["MCAR", "MAR", "MNAR"], rates=[0.3],
             methods=["mean", "knn", "mice", "missforest", "gain", "ot", ("miracle", {"baseline": "mice"}), "miri"],
             seeds=[0, 1, 2], max_rows=1000)
 QUICK = dict(datasets=["wine"], mechanisms=["MCAR", "MAR"], rates=[0.3], methods=["mean", "knn"], seeds=[0], max_rows=None)
 
-def _installed_datasets(names):
-    "The names whose package is installed, and the others."
-    ok = set(list_datasets(installed_only=True).name)
-    return [n for n in names if n in ok], [n for n in names if n not in ok]
-
 # %% ../nbs/13_cli.ipynb #4c8626ac
-def _csv_list(s, typ=str): return [typ(v) for v in s.split(",") if v.strip()] if s is not None else None
+def _csv_list(s, typ=str): return [typ(v.strip()) for v in s.split(",") if v.strip()] if s is not None else None
 
 def _bench_grid(quick=False, **overrides) -> dict:
     "The `QUICK` or `FULL` grid with `overrides` (None: keep), less the tables and methods this installation lacks (said on stdout)."
@@ -230,7 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("-o", "--output", required=True, help="where to write the imputed CSV (never the input)")
     i.add_argument("--method", default="mice", help="registry name: see `causalimpute list` (default: mice)")
     i.add_argument("--baseline", default=None, help="baseline imputer of a refining method, e.g. --method miracle --baseline mice")
-    i.add_argument("--skip", default="", help="comma-separated columns to pass through untouched (ids, names, text)")
+    i.add_argument("--skip", default="", help="comma-separated columns to pass through untouched (ids, names, free text)")
+    i.add_argument("--categorical", default="", help="comma-separated columns to treat as categorical (integer codes; text and yes/no columns are anyway)")
     i.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     i.add_argument("--param", action="append", metavar="KEY=VALUE", help="any other argument of the method (repeatable)")
     i.add_argument("--sep", default=",", help="field separator (default ',')")
@@ -250,7 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     d = sub.add_parser("demo", help="all methods on a real table with 30%% MAR: comparison table and plot")
     d.add_argument("--out", default="demo", help="output folder (default demo)")
-    d.add_argument("--dataset", default="diabetes", help="table to use (default diabetes)")
+    d.add_argument("--dataset", default="diabetes,penguins", help="comma-separated tables to use (default diabetes,penguins)")
     d.add_argument("--n-jobs", type=int, default=1, help="worker processes (default 1)")
     d.add_argument("--threads", type=int, default=1, help="torch threads per process (default 1)")
     d.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -260,8 +295,8 @@ def build_parser() -> argparse.ArgumentParser:
 # %% ../nbs/13_cli.ipynb #ba7437da
 def _dispatch(a) -> int:
     if a.command == "impute":
-        info = impute_csv(a.input, a.output, a.method, a.baseline, _csv_list(a.skip), a.seed, parse_params(a.param), a.sep, a.force,
-                          verbose=not a.quiet)
+        info = impute_csv(a.input, a.output, a.method, a.baseline, skip=_csv_list(a.skip), categorical=_csv_list(a.categorical),
+                          seed=a.seed, params=parse_params(a.param), sep=a.sep, force=a.force, verbose=not a.quiet)
         if not a.quiet: print(f"imputed {info['imputed']} missing cell(s) in {info['rows']} rows x {info['features']} feature columns "
                               f"with {info['method']} in {info['seconds']:.1f} s -> {a.output}", file=sys.stderr)
         return 0
@@ -272,12 +307,12 @@ def _dispatch(a) -> int:
         return 0 if (df.status == "ok").all() else 1
     if a.command == "demo":
         t0 = time.perf_counter()
-        table = run_demo(a.out, a.dataset, n_jobs=a.n_jobs, verbose=not a.quiet, threads=a.threads)
+        table = run_demo(a.out, _csv_list(a.dataset), n_jobs=a.n_jobs, verbose=not a.quiet, threads=a.threads)
         print(f"demo finished in {time.perf_counter() - t0:.0f} s")
         return 0 if len(table) else 1
     if a.command == "list":
         print("methods:", ", ".join(available_imputers()))
-        print(list_datasets()[["name", "rows", "features", "source", "real_missing", "installed"]].to_string(index=False))
+        print(list_datasets()[["name", "rows", "features", "categorical", "source", "real_missing", "installed"]].to_string(index=False))
         return 0
 
 def main(argv=None, # the arguments (None: sys.argv[1:])

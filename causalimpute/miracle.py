@@ -135,8 +135,9 @@ class MIRACLE(Imputer):
                  seed=None,                # random seed (int) for a reproducible fit; None draws a fresh one
                  device="auto",            # 'auto' (GPU when present), 'cpu', 'cuda'
                  verbose=True,             # show a progress bar while training
+                 categorical=None,         # columns declared categorical (a categorical column is refused at fit: numeric tables only)
                 ):
-        super().__init__(seed, device, verbose)
+        super().__init__(seed, device, verbose, categorical)
         self.baseline, self.hidden, self.epochs, self.batch_size, self.lr = baseline, hidden, epochs, batch_size, lr
         self.acyclicity_weight, self.moment_weight, self.sparsity_weight = acyclicity_weight, moment_weight, sparsity_weight
         self.indicator_weight, self.window, self.schedule, self.rho, self.alpha = indicator_weight, window, schedule, rho, alpha

@@ -120,6 +120,7 @@ class MIRI(Imputer):
                  seed=None,            # random seed (int) of the one generator behind every draw; None draws a fresh one
                  device="auto",        # 'auto' (GPU when present), 'cpu', 'cuda'
                  verbose=True,         # show a progress bar over the rounds
+                 categorical=None,     # columns declared categorical (a categorical column is refused at fit: numeric tables only)
                 ):
         self.preset, self.n_rounds, self.n_epochs, self.n_epochs_first, self.batch_size = preset, n_rounds, n_epochs, n_epochs_first, batch_size
         self.velocity, self.image_shape = velocity, image_shape
@@ -127,7 +128,7 @@ class MIRI(Imputer):
         self.solver, self.n_steps = solver, n_steps
         self.warm_start, self.conditioning, self.init, self.clip, self.cpu_threads = warm_start, conditioning, init, clip, cpu_threads
         self.inference_batch = inference_batch
-        super().__init__(seed=seed, device=device, verbose=verbose)
+        super().__init__(seed=seed, device=device, verbose=verbose, categorical=categorical)
 
 # %% ../nbs/10_miri.ipynb #f635950a
 def _check_config(c):
