@@ -166,7 +166,7 @@ def fit_transform(self:ChainedEquations,
     self.start_ = np.where(cat, 0.0, np.nanmean(np.where(cat, 0.0, Z), axis=0))
     for j in np.flatnonzero(cat): self.start_[j] = np.bincount(Z[mask[:, j], j].astype(int)).argmax()
     X, self.sequence_, self.n_iter_ = self._fill(Z), [], 0
-    order = [int(j) for j in np.argsort((~mask).sum(0), kind="stable") if not mask[:, j].all()]
+    order = [int(j) for j in np.argsort((~mask).sum(0), kind="stable") if not mask[:, j].all()] if Z.shape[1] > 1 else []   # one column: no predictors
     big = np.abs(np.where(mask & ~cat, Z, 0.0)).max()
     for it in range(self.max_iter):
         prev, self.n_iter_ = X.copy(), it + 1

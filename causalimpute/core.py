@@ -128,7 +128,7 @@ def _kind(s:pd.Series, name:str, declared:bool, what="X") -> str:
         try: hash(v)
         except TypeError:
             raise TypeError(f"{name} of {what} is neither numeric nor categorical (row {s.index.get_loc(i)} holds {v!r}, "
-                            "which cannot be a category level)") from None
+                            "which cannot be a category level: an argument must be a string or a number)") from None
     return "categorical"
 
 # %% ../nbs/00_core.ipynb #84b03610
@@ -198,7 +198,7 @@ def codes(self:TableEncoder,
     out = np.empty((len(cols[0]) if cols else 0, len(cols)))
     for j, s in enumerate(cols):
         if self.kinds[j] == "numeric":
-            if _kind(s, _colname(X, j), False, what) != "numeric":
+            if s.notna().any() and _kind(s, _colname(X, j), False, what) != "numeric":   # (an all-missing new column is fine)
                 raise TypeError(f"{_colname(X, j)} of {what} is not numeric (dtype {s.dtype}), but it was at fit")
             out[:, j] = s.to_numpy(dtype=np.float64, na_value=np.nan)
             continue
@@ -617,6 +617,7 @@ def __sklearn_tags__(self:Imputer):
     tags = super(Imputer, self).__sklearn_tags__()
     tags.input_tags.allow_nan = True                         # NaN is the input an imputer exists for
     tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+    tags.input_tags.string = tags.input_tags.categorical = self.handles_categorical   # text and categories are columns of their own
     return tags
 
 # %% ../nbs/00_core.ipynb #3a03beae

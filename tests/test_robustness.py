@@ -25,7 +25,12 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from causalimpute import core
 from causalimpute import available_imputers
-from causalimpute.core import as_float_table, check_imputer
+from causalimpute.core import as_float_table, check_imputer, TableEncoder, hide
+
+
+def codes(X, like=None):
+    "`X` as numbers (a category: its level's index, by the levels of `like`, default `X` itself), NaN where missing."
+    return TableEncoder.fit(X if like is None else like).codes(X)
 
 # ---------------------------------------------------------------------------------------------------------------------------------
 # The imputers and their small settings
@@ -109,7 +114,9 @@ KINDS = {   # scenario -> (rows, columns) ranges
     "two_rows":        ((2, 2), (1, 6)),
     "one_column":      ((2, 12), (1, 1)),
     "wide":            ((2, 5), (3, 11)),   # more columns than rows (d from n + 1 to n + 6)
+    "mixed":           ((2, 12), (2, 6)),   # a DataFrame with at least one categorical column (text, category, yes/no objects)
 }
+CATEGORICAL_KINDS = ["str", "category", "ordered", "yesno"]
 MIXED_NAMES = [0, "a", ("t", 1), 2.5, "b", ("t", 2), 7, "c", ("u", 0), 3, "d"]
 
 
@@ -127,16 +134,20 @@ def tables(draw, kind):
     if kind == "one_cell": miss[rng.integers(n), rng.integers(d)] = True
     if kind == "column_but_one":
         j = rng.integers(d); miss[:, j] = True; miss[rng.integers(n), j] = False
-    container = draw(st.sampled_from(["ndarray", "DataFrame"]))
+    container = "DataFrame" if kind == "mixed" else draw(st.sampled_from(["ndarray", "DataFrame", "object_ndarray"]))
     scale = rng.choice([1e-3, 1.0, 1e3], size=d); shift = rng.choice([0.0, 5.0, -1e4], size=d)
     V = rng.normal(size=(n, d)) * scale + shift
+    if container == "object_ndarray":                          # numbers and text side by side in one object array
+        X = V.astype(object); X[:, 0] = rng.choice(["u", "v", "w"], n); X[miss] = np.nan
+        return X
     if container == "ndarray":
         dt = draw(st.sampled_from(["float64", "float32"] + (["int64", "bool"] if not miss.any() else [])))
         if dt == "int64": return rng.integers(-5, 6, size=(n, d))
         if dt == "bool": return rng.random((n, d)) < 0.5
         X = V.astype(dt); X[miss] = np.nan
         return X
-    kinds = draw(st.lists(st.sampled_from(["float64", "float32", "int", "bool"]), min_size=d, max_size=d))
+    kinds = draw(st.lists(st.sampled_from(["float64", "float32", "int", "bool"] + CATEGORICAL_KINDS), min_size=d, max_size=d))
+    if kind == "mixed" and not set(kinds) & set(CATEGORICAL_KINDS): kinds[0] = draw(st.sampled_from(CATEGORICAL_KINDS))
     cols = {}
     for j, k in enumerate(kinds):
         m = miss[:, j]
@@ -145,9 +156,15 @@ def tables(draw, kind):
         elif k == "int":
             c = rng.integers(-3, 4, size=n)
             c = pd.array(np.where(m, None, c), dtype="Int64") if m.any() else c
-        else:
+        elif k == "bool":
             c = rng.random(n) < 0.5
             c = pd.array(np.where(m, None, c), dtype="boolean") if m.any() else c
+        elif k == "yesno":                                     # as pandas reads True/False with empty cells from a file
+            c = np.where(m, None, rng.random(n) < 0.5).astype(object)
+        else:
+            lv = rng.choice(["lo", "mid", "hi", "x y", ""], n)
+            if k == "str": c = pd.array(np.where(m, None, lv), dtype="str")
+            else: c = pd.Categorical(np.where(m, None, lv), categories=["lo", "mid", "hi", "x y", "", "never"], ordered=k == "ordered")
         cols[j] = c
     df = pd.DataFrame(cols)
     names = draw(st.sampled_from(["strings", "mixed", "ints"]))
@@ -162,27 +179,40 @@ def tables(draw, kind):
 
 def _new_rows(X, value=None):
     "Two new rows shaped like `X`: one entirely missing, one whose only observed value is `value` (default: one seen at fit) in column 0."
-    V = as_float_table(X)
-    R = np.full((2, V.shape[1]), np.nan)
-    R[1, 0] = V[~np.isnan(V[:, 0]), 0][0] if value is None else value
-    if isinstance(X, pd.DataFrame): return pd.DataFrame(R, columns=X.columns, index=["new", "new2"])
+    first = lambda s: s.dropna().iloc[0]
+    if isinstance(X, pd.DataFrame):
+        base = X.iloc[[0, 0]].copy().set_axis(["new", "new2"])
+        base.iloc[:, 0] = [first(X.iloc[:, 0]) if value is None else value] * 2
+        return hide(base, np.c_[[False, True], np.zeros((2, X.shape[1] - 1), bool)])
+    A = np.asarray(X)
+    R = np.full((2, A.shape[1]), np.nan, dtype=A.dtype if A.dtype.kind in "fO" else np.float64)
+    R[1, 0] = first(pd.Series(A[:, 0])) if value is None else value
     return R
 
 
+def _refused_as_mixed(name, X) -> bool:
+    "For an imputer of numeric columns only and a table with a categorical column: check the documented refusal and say True."
+    if _cls(name).handles_categorical or not TableEncoder.fit(X).categorical.any(): return False
+    with pytest.raises(TypeError, match="imputes numeric columns only") as e: small(name).fit(X)
+    assert _raised_by_us(e)
+    return True
+
+
 def _contract(name, X):
-    "Either the documented error (a column with no observed value) or the full contract, also on new rows."
-    vals = as_float_table(X)
+    "Either a documented error (a column with no observed value; a categorical column for a numeric-only imputer) or the full contract, also on new rows."
+    vals = codes(X)
     empty = np.flatnonzero(np.isnan(vals).all(0))
     imp = small(name)
     if len(empty):
-        with pytest.raises(ValueError, match="has no observed value") as e: imp.fit(X)
-        assert core._colname(X, int(empty[0])) in str(e.value) and _raised_by_us(e)
+        with pytest.raises((ValueError, TypeError), match="has no observed value|imputes numeric columns only") as e: imp.fit(X)
+        assert (e.type is TypeError or core._colname(X, int(empty[0])) in str(e.value)) and _raised_by_us(e)
         return
+    if _refused_as_mixed(name, X): return
     check_imputer(imp, X)
     new = _new_rows(X)
-    out = imp.fit(X).transform(new)
-    assert not np.isnan(as_float_table(out)).any(), f"{name}.transform left NaN in an entirely missing new row"
-    assert as_float_table(out)[1, 0] == as_float_table(new)[1, 0]
+    out = codes(imp.fit(X).transform(new), like=X)
+    assert not np.isnan(out).any(), f"{name}.transform left a hole in an entirely missing new row"
+    assert out[1, 0] == codes(new, like=X)[1, 0]
 
 
 @pytest.mark.parametrize("name,kind", _cases(NAMES, list(KINDS)))
@@ -321,9 +351,9 @@ def _raised_by_us(excinfo):
 
 DF = frame(table(), columns=["a", "b", "c"])
 BAD_FIT = {   # case -> (X at fit, error type, words the message must hold)
-    "strings":       (DF.assign(city=["Oslo", "Rome"] * 10), TypeError, ["'city'", "not numeric"]),
-    "categorical":   (DF.assign(g=pd.Categorical(["u", "v"] * 10)), TypeError, ["'g'", "not numeric"]),
-    "object_ndarray": (np.array([[1.0, "x"], [2.0, "y"], [3.0, np.nan]], dtype=object), TypeError, ["column 1", "not numeric"]),
+    "dates":         (DF.assign(when=pd.date_range("2020-01-01", periods=20)), TypeError, ["'when'", "dates or times"]),
+    "free_text":     (frame(table(n=60)).assign(note=[f"called on day {i}" for i in range(60)]), ValueError, ["'note'", "free text", "--skip"]),
+    "unhashable":    (DF.assign(d=[{"a": 1}] * 20), TypeError, ["'d'", "cannot be a category level"]),
     "inf":           (DF.assign(b=np.r_[np.inf, DF["b"].to_numpy()[1:]]), ValueError, ["'b'", "infinite"]),
     "minus_inf_array": (np.r_[table()[:, :2], [[1.0, -np.inf]]], ValueError, ["column 1", "infinite"]),
     "all_nan_column": (DF.assign(empty=np.nan), ValueError, ["'empty'", "no observed value"]),
@@ -345,6 +375,37 @@ def test_bad_input_at_fit(name, case):
         with pytest.raises(err) as e: getattr(small(name), method)(X)
         for w in words: assert w in str(e.value), f"{name}.{method}: {w!r} not in {str(e.value)!r}"
         assert _raised_by_us(e), f"{name}.{method} raised from {e.traceback[-1].path}:{e.traceback[-1].lineno + 1}"
+
+
+MIXED_FIT = {   # valid mixed tables: imputed by the imputers of mixed tables, refused (naming the column) by the others
+    "strings":        DF.assign(city=["Oslo", "Rome", None, "Oslo"] * 5),
+    "categorical":    DF.assign(g=pd.Categorical(["u", "v", None, "u"] * 5, categories=["u", "v", "w"])),
+    "object_ndarray": np.array([[1.0, "x"], [2.0, "y"], [3.0, np.nan], [np.nan, "x"]], dtype=object),
+    "declared_codes": DF.assign(code=[1, 2, 3, 1] * 5),
+    "one_level":      DF.assign(g=["only", None, "only", "only"] * 5),   # miceforest crashes on this one
+}
+
+
+@pytest.mark.parametrize("name,case", _cases(NAMES, list(MIXED_FIT)))
+def test_mixed_table(name, case):
+    X = MIXED_FIT[case]
+    imp = small(name, categorical=["code"]) if case == "declared_codes" else small(name)
+    if not _cls(name).handles_categorical:
+        with pytest.raises(TypeError, match="imputes numeric columns only") as e: imp.fit(X)
+        assert ("'city'" in str(e.value) or "'g'" in str(e.value) or "column 1" in str(e.value) or "'code'" in str(e.value)) and _raised_by_us(e)
+        return
+    out = check_imputer(imp, X)
+    if case == "declared_codes": assert set(out["code"]) <= {1, 2, 3} and str(out["code"].dtype) == "int64"
+
+
+NEW_LEVEL = DF.assign(g=["u", "v", "u", "v"] * 5)
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if _cls(n).handles_categorical])
+def test_level_unseen_at_fit(name):
+    imp = small(name).fit(NEW_LEVEL.assign(a=np.r_[np.nan, NEW_LEVEL.a.to_numpy()[1:]]))
+    with pytest.raises(ValueError, match="column 'g' of X has the level 'w', not seen at fit") as e: imp.transform(NEW_LEVEL.assign(g="w"))
+    assert _raised_by_us(e)
 
 
 def _sparse():
@@ -464,10 +525,10 @@ def test_ampute_absurd(kw, words):
     assert _raised_by_us(e), f"ampute({kw}) raised from {e.traceback[-1].path}:{e.traceback[-1].lineno + 1}"
 
 
-@pytest.mark.parametrize("case", ["strings", "inf", "has_nan", "one_dimensional"])
+@pytest.mark.parametrize("case", ["dates", "inf", "has_nan", "one_dimensional"])
 def test_ampute_bad_table(case):
     ampute, X = _ampute_cases()
-    bad = {"strings": pd.DataFrame({"a": [1.0, 2.0], "s": ["u", "v"]}), "inf": np.r_[X, [[np.inf, 0, 0]]],
+    bad = {"dates": pd.DataFrame({"a": [1.0, 2.0], "t": pd.to_datetime(["2020-01-01", "2021-01-01"])}), "inf": np.r_[X, [[np.inf, 0, 0]]],
            "has_nan": np.r_[X, [[np.nan, 0, 0]]], "one_dimensional": X[:, 0]}[case]
     with pytest.raises((ValueError, TypeError)) as e: ampute(bad, rate=0.3, seed=0)
     assert _raised_by_us(e), f"ampute({case}) raised from {e.traceback[-1].path}:{e.traceback[-1].lineno + 1}"
