@@ -89,16 +89,47 @@ def test_round_trip_in_process(src, tmp_path, method):
 
 def test_bad_column_named(src, tmp_path):
     out = tmp_path / "out.csv"
-    res = _cli("impute", src, "-o", out, "--method", "mean", "--skip", "id")
+    # free text (mostly distinct values) is refused, naming the column and the way on
+    text = tmp_path / "notes.csv"
+    text.write_text("x,note\n" + "".join(f"{i % 7 if i % 5 else ''},visit number {i}\n" for i in range(60)))
+    res = _cli("impute", text, "-o", out, "--method", "mean")
     assert res.returncode == 1
-    assert "non-numeric feature column(s): 'name'" in res.stderr, res.stderr
-    assert "Traceback" not in res.stderr
-    assert not out.exists() and src.read_text() == CSV
-    # one stray text marker makes a numeric column non-numeric: it is named too
+    assert "column 'note' of X looks like free text" in res.stderr and "--skip" in res.stderr, res.stderr
+    assert "Traceback" not in res.stderr and not out.exists()
+    # one stray text marker makes a numeric column text: it is named, not silently read as categories
     bad = tmp_path / "bad.csv"
     bad.write_text(CSV.replace("0.25", "n.a."))
     code, _, err = _main("impute", bad, "-o", out, "--method", "mean", "--skip", "id,name")
-    assert code == 1 and "'score'" in err and "n.a." in err, err
+    assert code == 1 and "'score'" in err and "n.a." in err and "--categorical" in err, err
+    assert src.read_text() == CSV
+
+
+MIXED_CSV = "".join(["id,age,sex,smoker,stage,region,bmi\n"] +
+                    [f"p{i},{30 + i % 40 if i % 9 else ''},{'MF'[i % 2] if i % 7 else ''},{['yes', 'no'][i % 3 == 0] if i % 11 else ''},"
+                     f"{['I', 'II', 'III'][i % 3] if i % 8 else ''},{1 + i % 4 if i % 6 else ''},{20 + (i % 13) / 2 if i % 10 else 'NA'}\n"
+                     for i in range(80)])
+
+
+def test_mixed_round_trip(tmp_path):
+    "Categories, yes/no text, an integer code declared categorical, an id skipped: every hole filled with an observed level, as spelt in the file."
+    src, out = tmp_path / "mixed.csv", tmp_path / "out.csv"
+    src.write_text(MIXED_CSV)
+    res = _cli("impute", src, "-o", out, "--method", "missforest", "--skip", "id", "--categorical", "region")
+    assert res.returncode == 0, res.stderr
+    before, after = _cells(src), _cells(out)
+    assert before[0] == after[0] and len(before) == len(after) and src.read_text() == MIXED_CSV
+    holes = 0
+    for b, a in zip(before[1:], after[1:]):
+        for c, (x, y) in enumerate(zip(b, a)):
+            if x not in ("", "NA"): assert x == y                                  # observed cells verbatim
+            elif c > 0:
+                holes += 1
+                col = before[0][c]
+                allowed = {"sex": {"M", "F"}, "smoker": {"yes", "no"}, "stage": {"I", "II", "III"}, "region": {"1", "2", "3", "4"}}
+                if col in allowed: assert y in allowed[col], (col, y)             # an observed level, written as the file writes it
+                else: float(y)                                                     # a number
+    assert f"imputed {holes} missing cell(s)" in res.stderr, res.stderr
+    assert before[0].index("id") == 0 and all(b[0] == a[0] for b, a in zip(before, after))   # the skipped id, untouched
 
 
 def test_never_overwrites_input(src, tmp_path):
