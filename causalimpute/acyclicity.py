@@ -46,17 +46,31 @@ def acyclicity_grad(B, # weighted adjacency, d x d (k -> j at B[k, j]): ndarray 
     return 2 * torch.linalg.matrix_exp(B * B).T * B
 
 # %% ../nbs/05_acyclicity.ipynb #f05d1d31
+def _group_sum(sq:torch.Tensor, groups) -> tuple:
+    "Sum the columns of `sq` (nodes x rows) by `groups` (the group of each row, numbered 0, 1, ...): (nodes x groups, number of groups)."
+    g = torch.as_tensor(np.asarray(groups) if not isinstance(groups, torch.Tensor) else groups, dtype=torch.long, device=sq.device)
+    if g.shape != (sq.shape[1],): raise ValueError(f"groups must give one input node per input row ({sq.shape[1]}), got shape {tuple(g.shape)}")
+    lo, hi = torch.aminmax(g) if len(g) else (g.new_zeros(()), g.new_full((), -1))
+    lo, hi = int(lo), int(hi)
+    if lo < 0 or len(torch.unique(g)) != hi + 1: raise ValueError("groups must number the input nodes 0, 1, 2, ... with none left out")
+    return sq.new_zeros(sq.shape[0], hi + 1).index_add(1, g, sq), hi + 1
+
 def adjacency_from_weights(W:torch.Tensor,  # input-layer weights, shape (nodes, inputs, hidden); inputs are the first nodes
-                           squared=False,    # return B∘B (squared row norms, smooth) instead of B
+                           squared=False,    # return B∘B (squared norms, smooth) instead of B
+                           groups=None,      # the input node of each input row (0, 1, ...): a categorical column's rows one node; None: a row is a node
                           ) -> torch.Tensor:  # (nodes, nodes): entry [i, k] = strength of edge i -> k
-    "Weighted adjacency of a per-node network: the L2 norm of row i of node k's input layer is the edge i -> k."
+    "Weighted adjacency of a per-node network: the L2 norm of node k's input weights from input node i (all rows of its group) is the edge i -> k."
     W = _as_tensor(W)
     if W.ndim != 3: raise ValueError(f"W must have shape (nodes, inputs, hidden), got {tuple(W.shape)}")
     nodes, inputs, _ = W.shape
-    if inputs > nodes: raise ValueError(f"W has {inputs} inputs but only {nodes} nodes: inputs must be the first nodes")
-    sq = (W * W).sum(-1).T                                  # (inputs, nodes): [i, k] = ||W[k, i, :]||^2
-    B = sq if squared else sq.sqrt()
-    return torch.cat([B, B.new_zeros(nodes - inputs, nodes)])
+    sq = (W * W).sum(-1)                                    # (nodes, inputs): [k, r] = ||W[k, r, :]||^2
+    if groups is None: n_in = inputs
+    else: sq, n_in = _group_sum(sq, groups)                 # (nodes, input nodes): [k, i] = sum of the rows of group i
+    if n_in > nodes:
+        raise ValueError(f"W has {n_in} {'input nodes' if groups is not None else 'inputs'} but only {nodes} nodes: inputs must be the first nodes")
+    sq = sq.T                                               # [i, k]: edge i -> k
+    B = sq if squared else torch.where(sq > 0, sq, torch.ones_like(sq)).sqrt() * (sq > 0)   # sqrt, with the subgradient 0 at 0
+    return torch.cat([B, B.new_zeros(nodes - n_in, nodes)])
 
 # %% ../nbs/05_acyclicity.ipynb #8e6c1493
 class AcyclicityPenalty:

@@ -23,70 +23,116 @@ __all__ = ['MiracleNet', 'miracle_loss', 'batches', 'WindowAverage', 'MIRACLE', 
 
 # %% ../nbs/07_miracle.ipynb #036f5f21
 class MiracleNet(nn.Module):
-    "MIRACLE's per-node sub-networks for d features and the indicators of `missing_cols`, as one vectorised module."
+    "MIRACLE's per-node sub-networks for d features (numeric or categorical) and the indicators of `missing_cols`, as one vectorised module."
     def __init__(self,
                  d:int,                                # number of features
                  missing_cols,                         # indices of the features with holes (S); each gets an indicator node
                  hidden:int=32,                        # width of the input and shared hidden layers
                  generator:torch.Generator|None=None,  # CPU generator of the initial weights (None: torch's global RNG)
+                 n_levels=None,                        # per feature: 0 numeric, K >= 1 categorical with K levels (K one-hot inputs, K logits); None: all numeric
                 ):
         super().__init__()
         self.d = d
         cols = torch.as_tensor(np.asarray(missing_cols, dtype=np.int64)).reshape(-1)
-        K = d + len(cols)
-        mask = torch.ones(K, d)
-        mask[torch.arange(d), torch.arange(d)] = 0             # no self-loop X_j -> X_j
-        mask[d + torch.arange(len(cols)), cols] = 0             # no self-masking X_j -> R_j
+        levels = np.zeros(d, dtype=np.int64) if n_levels is None else np.asarray(n_levels, dtype=np.int64).reshape(-1)
+        if len(levels) != d: raise ValueError(f"n_levels must give one number per feature ({d}), got {len(levels)}")
+        widths = np.where(levels > 0, levels, 1)               # design columns per feature
+        group = torch.as_tensor(np.repeat(np.arange(d), widths))
+        K, self.p, self.mixed = d + len(cols), len(group), bool((levels > 0).any())
+        self.register_buffer("input_group", group)             # the feature of each design column
+        mask = torch.ones(K, self.p)
+        mask[:d] = (group[None, :] != torch.arange(d)[:, None]).float()   # no self-loop X_j -> X_j (its whole block)
+        mask[d:] = (group[None, :] != cols[:, None]).float()               # no self-masking X_j -> R_j
         self.register_buffer("input_mask", mask)
+        self.register_buffer("output_node", torch.cat([group, d + torch.arange(len(cols))]))   # the node of each output
+        self._levels_layout(levels, widths)
+        hit = torch.nonzero(group[:, None] == cols[None, :])   # design columns of the features with holes, with their indicator
+        self.register_buffer("moment_columns", hit[:, 0]); self.register_buffer("moment_indicator", hit[:, 1])
         randn = lambda *shape: torch.randn(*shape, generator=generator)   # on the CPU; `.to(device)` moves the module
-        self.W1 = nn.Parameter(randn(K, d, hidden) * 0.01)         # input layer per node
+        self.W1 = nn.Parameter(randn(K, self.p, hidden) * 0.01)    # input layer per node
         self.b1 = nn.Parameter(randn(K, hidden) * 0.01)
         self.W2 = nn.Parameter(randn(hidden, hidden))              # the shared hidden layer
         self.b2 = nn.Parameter(randn(hidden))
-        self.W3 = nn.Parameter(randn(K, hidden) / hidden ** 0.5)   # one output per node
-        self.b3 = nn.Parameter(torch.zeros(K))
+        self.W3 = nn.Parameter(randn(self.p + len(cols), hidden) / hidden ** 0.5)   # one output per design column and per indicator
+        self.b3 = nn.Parameter(torch.zeros(self.p + len(cols)))
+
+    def _levels_layout(self, levels, widths):
+        "Buffers that gather the categorical blocks into a padded (blocks, max levels) grid, for one log-softmax over all of them."
+        cat = np.flatnonzero(levels > 0); start = np.cumsum(widths) - widths
+        kmax = int(widths[cat].max()) if len(cat) else 1
+        grid = start[cat, None] + np.arange(kmax)
+        grid[np.arange(kmax) >= widths[cat, None]] = self.p      # past a block's last level: the padding column (-inf)
+        flat = grid.ravel()
+        self.register_buffer("level_grid", torch.as_tensor(grid.reshape(len(cat), kmax)))
+        self.register_buffer("level_slots", torch.as_tensor(np.flatnonzero(flat < self.p)))   # the grid's real entries ...
+        self.register_buffer("level_columns", torch.as_tensor(flat[flat < self.p]))           # ... and their design columns
 
     def input_weights(self) -> torch.Tensor:
-        "The masked input layers, (K, d, h)."
+        "The masked input layers, (K, p, h)."
         return self.W1 * self.input_mask[..., None]
 
 # %% ../nbs/07_miracle.ipynb #621de53e
 @patch
 def forward(self:MiracleNet,
-            x,                   # rows, n x d (the current imputation)
+            x,                   # rows, n x p (the current imputation as a design: a categorical column as its one-hot block)
             features_only=False, # skip the indicator heads
-           ) -> tuple:           # reconstructions (n x d) and indicator logits (n x |S|)
-    "Reconstructions (n x d) and indicator logits (n x |S|) for rows `x` (n x d); `features_only` skips the indicator heads."
-    W, b1, W3, b3 = self.input_weights(), self.b1, self.W3, self.b3            # W: (K, d, h)
-    if features_only: W, b1, W3, b3 = W[:self.d], b1[:self.d], W3[:self.d], b3[:self.d]
-    K, d, h = W.shape
-    H = F.elu((x @ W.transpose(0, 1).reshape(d, K * h)).view(-1, K, h) + b1)   # einsum "nd,kdh->nkh" as one matmul
+           ) -> tuple:           # feature outputs (n x p: numbers, level logits) and indicator logits (n x |S|)
+    "Feature outputs (n x p: a numeric column's reconstruction, a categorical column's level logits) and indicator logits (n x |S|)."
+    W, b1, W3, b3 = self.input_weights(), self.b1, self.W3, self.b3            # W: (K, p, h)
+    if features_only: W, b1, W3, b3 = W[:self.d], b1[:self.d], W3[:self.p], b3[:self.p]
+    K, p, h = W.shape
+    H = F.elu((x @ W.transpose(0, 1).reshape(p, K * h)).view(-1, K, h) + b1)   # einsum "np,kph->nkh" as one matmul
     H = F.elu(H @ self.W2 + self.b2)
+    if self.mixed: H = H[:, self.output_node[:len(W3)]]                        # each output reads its node (a categorical node: K outputs)
     out = torch.einsum("nkh,kh->nk", H, W3) + b3
-    return out[:, :self.d], out[:, self.d:]
+    return out[:, :self.p], out[:, self.p:]
+
+@patch
+def level_log_probs(self:MiracleNet,
+                    rec,  # feature outputs, n x p
+                   ) -> torch.Tensor:  # n x (levels of all categorical columns): log-softmax within each block, in `level_columns` order
+    "The log-probabilities of the levels of every categorical column: one log-softmax over the padded (blocks x levels) grid."
+    padded = torch.cat([rec, rec.new_full((len(rec), 1), -torch.inf)], 1)[:, self.level_grid]   # (n, blocks, max levels)
+    return padded.log_softmax(-1).flatten(1)[:, self.level_slots]
+
+@patch
+def values(self:MiracleNet,
+           rec,  # feature outputs, n x p
+          ) -> torch.Tensor:  # n x p: numbers as they are, each categorical block its level probabilities
+    "The feature outputs as imputations: numeric columns as they are, a categorical block's logits turned into probabilities."
+    return rec.index_copy(1, self.level_columns, self.level_log_probs(rec).exp()) if self.mixed else rec
 
 # %% ../nbs/07_miracle.ipynb #40b5cbc6
 _TERMS = ["total", "reconstruction", "indicator", "sparsity", "acyclicity", "moment", "h"]
 
 def miracle_loss(net:MiracleNet,    # the network
-                 x,                  # current imputation, batch x d
-                 m,                  # mask, batch x d (float, 1 = observed)
+                 x,                  # current imputation as a design, batch x p
+                 m,                  # mask, batch x d (float, 1 = observed), per feature
                  missing_cols,       # long tensor: the features with holes (S)
                  penalty:AcyclicityPenalty,  # R1 as a function of h
                  weights:dict,       # indicator, sparsity, acyclicity, moment
                  eps:float=0.01,     # propensity clipping in R2
-                 rec_mask=None,      # entries whose reconstruction counts (default: `m`); held-out entries are observed but left out
+                 rec_mask=None,      # entries (batch x d) whose reconstruction counts (default: `m`); held-out entries are observed but left out
                 ) -> dict:           # every term, `total` the weighted sum (differentiable)
-    "MIRACLE's loss on one batch: reconstruction + indicator BCE + group lasso + beta1 R1 + beta2 R2."
+    "MIRACLE's loss on one batch: reconstruction (cross-entropy on categorical columns) + indicator BCE + group lasso + beta1 R1 + beta2 R2."
     rec, logit = net(x)
-    W = net.input_weights()
-    h = acyclicity(adjacency_from_weights(W, squared=True), squared=True)
-    t = dict(reconstruction=((rec - x) ** 2 * (m if rec_mask is None else rec_mask)).sum(1).mean(), sparsity=torch.linalg.vector_norm(W, dim=-1).sum(),
-             acyclicity=penalty(h), h=h)
+    W, rm = net.input_weights(), (m if rec_mask is None else rec_mask)
+    groups = net.input_group if net.mixed else None          # a categorical column: one node, its block one group
+    h = acyclicity(adjacency_from_weights(W, squared=True, groups=groups), squared=True)
+    if net.mixed:                                            # squared error on numbers, cross-entropy on a category's levels
+        lp = net.level_log_probs(rec)
+        err = ((rec - x) ** 2).index_copy(1, net.level_columns, -x[:, net.level_columns] * lp)
+        t = dict(reconstruction=(err * rm[:, groups]).sum(1).mean(), sparsity=adjacency_from_weights(W, groups=groups).sum())
+    else: t = dict(reconstruction=((rec - x) ** 2 * rm).sum(1).mean(), sparsity=torch.linalg.vector_norm(W, dim=-1).sum())
+    t.update(acyclicity=penalty(h), h=h)
     if len(missing_cols):
         r = m[:, missing_cols]
         t["indicator"] = F.binary_cross_entropy_with_logits(logit, r, reduction="none").sum(1).mean()
-        t["moment"] = moment_penalty(rec[:, missing_cols], x[:, missing_cols], r > 0.5, torch.sigmoid(logit).detach(), eps)
+        if net.mixed:                                       # R2 on every design column of S: a block's level frequencies
+            c, k = net.moment_columns, net.moment_indicator
+            vals = rec.index_copy(1, net.level_columns, lp.exp())
+            t["moment"] = moment_penalty(vals[:, c], x[:, c], r[:, k] > 0.5, torch.sigmoid(logit).detach()[:, k], eps)
+        else: t["moment"] = moment_penalty(rec[:, missing_cols], x[:, missing_cols], r > 0.5, torch.sigmoid(logit).detach(), eps)
     else: t["indicator"] = t["moment"] = x.new_zeros(())
     t["total"] = t["reconstruction"] + sum(weights[k] * t[k] for k in ("indicator", "sparsity", "acyclicity", "moment"))
     return t
@@ -115,6 +161,7 @@ class WindowAverage:
 @register_imputer("miracle")
 class MIRACLE(Imputer):
     "MIRACLE (Kyono et al., 2021): refines a baseline imputation with a causally regularised network over features and missingness indicators."
+    handles_categorical = True     # a categorical column is one node: one-hot inputs as one group, a softmax head
     def __init__(self,
                  baseline="mean",          # imputer to refine: a registry name ("mean", "knn", "mice", "missforest", "gain", "ot") or an Imputer
                  hidden=32,                # width of the input and shared hidden layers
@@ -135,7 +182,7 @@ class MIRACLE(Imputer):
                  seed=None,                # random seed (int) for a reproducible fit; None draws a fresh one
                  device="auto",            # 'auto' (GPU when present), 'cpu', 'cuda'
                  verbose=True,             # show a progress bar while training
-                 categorical=None,         # columns declared categorical (a categorical column is refused at fit: numeric tables only)
+                 categorical=None,         # columns to treat as categorical besides category, bool and text ones (names or positions)
                 ):
         super().__init__(seed, device, verbose, categorical)
         self.baseline, self.hidden, self.epochs, self.batch_size, self.lr = baseline, hidden, epochs, batch_size, lr
@@ -157,22 +204,33 @@ def _check_params(self:MIRACLE) -> AcyclicityPenalty:
 
 # %% ../nbs/07_miracle.ipynb #e26fa9e9
 @patch
-def _make_baseline(self:MIRACLE) -> Imputer:
-    "A fresh baseline imputer: a clone of an Imputer instance, or one from the registry seeded with our seed."
-    if isinstance(self.baseline, Imputer): return clone(self.baseline)
-    if isinstance(self.baseline, str) and self.baseline.lower() == "miracle": raise ValueError("baseline='miracle' would refine itself")
-    if not isinstance(self.baseline, str):
+def _make_baseline(self:MIRACLE,
+                   categorical=(),  # positions of the columns that are categorical (level indices in the table the baseline sees)
+                  ) -> Imputer:
+    "A fresh baseline imputer (a clone of an Imputer instance, or one from the registry seeded with our seed), told which columns are categorical."
+    if isinstance(self.baseline, Imputer): base = clone(self.baseline)
+    elif isinstance(self.baseline, str) and self.baseline.lower() == "miracle": raise ValueError("baseline='miracle' would refine itself")
+    elif not isinstance(self.baseline, str):
         raise ValueError(f"baseline must be an imputer name or an Imputer instance, got {type(self.baseline).__name__}")
-    try: return make_imputer(self.baseline, seed=self.seed_, device=self.device, verbose=False)
-    except ValueError as e: raise ValueError(f"baseline={self.baseline!r} is not a known imputer: {e}") from None
+    else:
+        try: base = make_imputer(self.baseline, seed=self.seed_, device=self.device, verbose=False)
+        except ValueError as e: raise ValueError(f"baseline={self.baseline!r} is not a known imputer: {e}") from None
+    told = "categorical" in base.get_params(deep=False)
+    if len(categorical) and not (base.handles_categorical and told):
+        names = [self._feature_names()[j] for j in categorical] if hasattr(self, "n_features_in_") else [str(j) for j in categorical]
+        raise TypeError(f"baseline {type(base).__name__} imputes numeric columns only, and {', '.join(names[:5])} "
+                        f"{'is' if len(names) == 1 else 'are'} categorical: refine a baseline of mixed tables "
+                        "(mean, median, knn, mice, missforest, gain, ot)")
+    if told: base.set_params(categorical=[int(j) for j in categorical] or None)   # our encoder decides which columns are categorical
+    return base
 
 # %% ../nbs/07_miracle.ipynb #6fea018b
 def predict_features(net:MiracleNet,   # the network
-                     X,                # rows, n x d
+                     X,                # rows, n x p (a design)
                      chunk:int=4096,   # rows per forward pass
-                    ) -> torch.Tensor: # the feature heads' predictions, n x d
-    "The feature heads' predictions for the rows of `X`, computed `chunk` rows at a time so memory stays at one chunk's activations."
-    return torch.cat([net(X[s:s + chunk], features_only=True)[0] for s in range(0, len(X), chunk)]) if len(X) else X.clone()
+                    ) -> torch.Tensor: # n x p: numbers, and level probabilities in each categorical block
+    "The feature heads' imputations for the rows of `X`, computed `chunk` rows at a time so memory stays at one chunk's activations."
+    return torch.cat([net.values(net(X[s:s + chunk], features_only=True)[0]) for s in range(0, len(X), chunk)]) if len(X) else X.clone()
 
 # %% ../nbs/07_miracle.ipynb #0b612410
 @patch
@@ -196,16 +254,17 @@ def _epoch(self:MIRACLE, X, M, R, opt, gen, epoch:int) -> np.ndarray:
 # %% ../nbs/07_miracle.ipynb #d8f812e7
 @patch
 def _train(self:MIRACLE, Z0, mask, held=None):
-    "Train on the baseline imputation `Z0`; return the final bootstrap imputation, with the `held` (observed) entries predicted (float64)."
+    "Train on the baseline imputation `Z0` (codes); return the final bootstrap imputation as a design (float64, n x p), `held` entries predicted."
     dev, (n, d) = self.device_, Z0.shape
     gen = torch.Generator().manual_seed(self.seed_)                    # the one source of randomness: initial weights, then batches
     self.missing_cols_ = np.flatnonzero(~mask.all(0))
-    self.net_ = MiracleNet(d, self.missing_cols_, self.hidden, generator=gen).to(dev)
-    X = torch.as_tensor(Z0, dtype=torch.float32, device=dev)
+    self.net_ = MiracleNet(d, self.missing_cols_, self.hidden, generator=gen, n_levels=self.encoder_.n_levels).to(dev)
+    X = torch.as_tensor(self.encoder_.one_hot(Z0), dtype=torch.float32, device=dev)   # the design: categories one-hot
     M = torch.as_tensor(mask, dtype=torch.float32, device=dev)
-    hole = ~torch.as_tensor(mask, device=dev)
     held = torch.as_tensor(np.zeros_like(mask) if held is None else held, dtype=torch.bool, device=dev)
-    rows = torch.nonzero((hole | held).any(1)).flatten()               # only these rows have entries to refresh or predict
+    hole = ~torch.as_tensor(mask, device=dev)[:, self.net_.input_group]   # per design column: a block is missing as a whole
+    refresh = hole | held[:, self.net_.input_group]
+    rows = torch.nonzero(refresh.any(1)).flatten()                     # only these rows have entries to refresh or predict
     opt, avg, hist = torch.optim.Adam(self.net_.parameters(), lr=self.lr), WindowAverage(self.window), []
     for epoch in progress(range(self.epochs), self.verbose, desc="MIRACLE"):
         row = self._epoch(X, M, M * ~held, opt, gen, epoch)           # reconstruction: observed and not held out
@@ -215,7 +274,7 @@ def _train(self:MIRACLE, Z0, mask, held=None):
             if avg.full: X[rows] = torch.where(hole[rows], avg.mean(), X[rows])
         if (epoch + 1) % self.penalty_every == 0: self.penalty_.update(row[_TERMS.index("h")])
     self.history_ = pd.DataFrame(hist, columns=_TERMS + ["rho", "alpha"]).rename_axis("epoch")
-    if len(rows): X[rows] = torch.where(hole[rows] | held[rows], avg.mean(), X[rows])
+    if len(rows): X[rows] = torch.where(refresh[rows], avg.mean(), X[rows])
     return X.double().cpu().numpy()
 
 # %% ../nbs/07_miracle.ipynb #98395a48
@@ -234,19 +293,22 @@ def holdout_mask(mask,                     # bool n x d, True = observed
     return H
 
 # %% ../nbs/07_miracle.ipynb #61296481
-def blend_weights(refined,            # the refinement's predictions, n x d
-                  baseline,           # the baseline's out-of-sample predictions, n x d
-                  truth,              # the observed values, n x d
-                  held,               # bool n x d: the held-out entries the weights are fitted on
-                  prior:float=50,     # pseudo-entries of the pooled weight in each column's estimate (0: columns separately)
+def blend_weights(refined,            # the refinement's predictions, n x p (a design: a categorical block holds level probabilities)
+                  baseline,           # the baseline's out-of-sample predictions, n x p (a categorical block one-hot)
+                  truth,              # the observed values, n x p
+                  held,               # bool n x d: the held-out entries, per feature, the weights are fitted on
+                  prior:float=50,     # pseudo-entries of the pooled weight in each feature's estimate (0: features separately)
                   min_count:int=10,   # fewer held-out entries in all: every weight is 1 (the refinement)
-                 ) -> np.ndarray:     # one weight in [0, 1] per column
-    "Per column, the w minimising the squared error of baseline + w (refined - baseline) on the `held` entries, shrunk toward the pooled w."
+                  groups=None,        # the feature of each of the p design columns (None: p = d, one column per feature)
+                 ) -> np.ndarray:     # one weight in [0, 1] per feature
+    "Per feature, the w minimising the squared error (a categorical block: the Brier score) of baseline + w (refined - baseline) on the `held` entries, shrunk toward the pooled w."
     def ls(d, e): return float(np.clip(d @ e / (d @ d), 0.0, 1.0)) if d @ d > 0 else 1.0
     D, E = refined - baseline, truth - baseline
-    if held.sum() < min_count: return np.ones(truth.shape[1])
-    pooled, n = ls(D[held], E[held]), held.sum(0)
-    own = np.array([ls(D[held[:, j], j], E[held[:, j], j]) for j in range(truth.shape[1])])
+    g = np.arange(held.shape[1]) if groups is None else np.asarray(groups)
+    Hd = held[:, g]                                                  # the design entries of the held-out entries
+    if held.sum() < min_count: return np.ones(held.shape[1])
+    pooled, n = ls(D[Hd], E[Hd]), held.sum(0)
+    own = np.array([ls(D[:, g == j][Hd[:, g == j]], E[:, g == j][Hd[:, g == j]]) for j in range(held.shape[1])])
     return (n * own + prior * pooled) / (n + prior)
 
 # %% ../nbs/07_miracle.ipynb #a08bc1c7
@@ -257,17 +319,20 @@ def _feature_names(self:MIRACLE) -> list:
 
 @patch
 def _fit_impute(self:MIRACLE, Z, mask):
-    "Fit baseline, network and blend on the standardised table `Z`; return its imputation (holes: baseline + blend_ (refined - baseline))."
+    "Fit baseline, network and blend on `Z` (standardised numbers, level indices); return its imputation (holes: baseline + blend_ (refined - baseline))."
     self.penalty_ = self._check_params()
-    self.baseline_ = self._make_baseline()
+    enc = self.encoder_; cat = np.flatnonzero(enc.categorical)
+    self.baseline_ = self._make_baseline(cat)
     self.baseline_imputation_ = Z0 = np.where(mask, Z, np.asarray(self.baseline_.fit_transform(Z), dtype=np.float64))
     H = holdout_mask(mask, self.holdout, np.random.default_rng(self.seed_))
     fit = mask & ~H
-    B = np.where(fit, Z, np.asarray(self._make_baseline().fit_transform(np.where(fit, Z, np.nan)), dtype=np.float64)) if H.any() else Z0
-    with torch_threads(1, self.device_): R = self._train(Z0, mask, H)
-    w = blend_weights(R, B, Z, H)
+    B = np.where(fit, Z, np.asarray(self._make_baseline(cat).fit_transform(np.where(fit, Z, np.nan)), dtype=np.float64)) if H.any() else Z0
+    with torch_threads(1, self.device_): R = self._train(Z0, mask, H)        # a design: level probabilities in categorical blocks
+    g = self.net_.input_group.cpu().numpy()
+    w = blend_weights(R, enc.one_hot(B), enc.one_hot(Z), H, groups=g if self.net_.mixed else None)
     self.blend_ = pd.Series(w, index=self._feature_names(), name="blend")
-    return np.where(mask, Z, Z0 + w * (R - Z0))
+    D0 = enc.one_hot(Z0)
+    return np.where(mask, Z, enc.collapse(D0 + w[g] * (R - D0)))           # a categorical hole: its most probable level
 
 # %% ../nbs/07_miracle.ipynb #e04a0c9f
 @patch
@@ -277,13 +342,15 @@ def _fit(self:MIRACLE, Z, mask): self._fit_impute(Z, mask)
 @patch
 def _impute(self:MIRACLE, Z, mask):
     "Impute new rows: the fitted baseline's imputation, `window` bootstrap passes of the fitted network, the fitted blend."
+    enc, g = self.encoder_, self.net_.input_group.cpu().numpy()
     Z0 = np.where(mask, Z, np.asarray(self.baseline_.transform(Z), dtype=np.float64))
-    X = torch.as_tensor(Z0, dtype=torch.float32, device=self.device_)
-    hole, avg = ~torch.as_tensor(mask, device=self.device_), WindowAverage(self.window)
+    D0 = enc.one_hot(Z0)
+    X = torch.as_tensor(D0, dtype=torch.float32, device=self.device_)
+    hole, avg = ~torch.as_tensor(mask[:, g], device=self.device_), WindowAverage(self.window)
     with torch.no_grad(), torch_threads(1, self.device_):
         for _ in range(self.window):
             avg.push(predict_features(self.net_, X)); X = torch.where(hole, avg.mean(), X)
-    return np.where(mask, Z, Z0 + self.blend_.to_numpy() * (X.double().cpu().numpy() - Z0))
+    return np.where(mask, Z, enc.collapse(D0 + self.blend_.to_numpy()[g] * (X.double().cpu().numpy() - D0)))
 
 # %% ../nbs/07_miracle.ipynb #e13d0aa8
 @patch
@@ -296,7 +363,8 @@ def _node_names(self:MIRACLE) -> list:
 def adjacency_(self:MIRACLE) -> pd.DataFrame:
     "The learned m-graph: [a, b] = strength of the edge a -> b over features and missingness indicators."
     check_is_fitted(self, "net_")
-    with torch.no_grad(): B = adjacency_from_weights(self.net_.input_weights().double()).cpu().numpy()
+    groups = self.net_.input_group if self.net_.mixed else None           # a categorical column: one node
+    with torch.no_grad(): B = adjacency_from_weights(self.net_.input_weights().double(), groups=groups).cpu().numpy()
     names = self._node_names()
     return pd.DataFrame(B, index=pd.Index(names, name="from"), columns=pd.Index(names, name="to"))
 

@@ -9,7 +9,7 @@ import torch
 from .core import check_real
 
 # %% auto #0
-__all__ = ['clip_propensity', 'sipw_mean', 'moment_penalty']
+__all__ = ['clip_propensity', 'sipw_mean', 'moment_penalty', 'sipw_frequencies']
 
 # %% ../nbs/06_moments.ipynb #9deb1a1e
 def _t(a):
@@ -43,3 +43,18 @@ def moment_penalty(imputed,      # the imputation head's output for every row, n
     "MIRACLE's R2: sum over columns of (SIPW mean of the observed data - mean of the imputation over all rows)^2."
     imputed = _t(imputed)
     return ((sipw_mean(x, observed, propensity, eps) - imputed.mean(0)) ** 2).sum()
+
+# %% ../nbs/06_moments.ipynb #bb2a3c9b
+def sipw_frequencies(levels,        # level indices 0..K-1 of one categorical column, n (entries not observed are ignored, may be NaN)
+                     observed,      # bool n, True = observed
+                     propensity,    # P(observed | other features), n
+                     n_levels:int,  # K, the number of levels
+                     eps=0.01,      # propensity clipping
+                    ) -> torch.Tensor:  # K level frequencies: non-negative, summing to 1
+    "Stabilised inverse-propensity-weighted level frequencies of a categorical column: `sipw_mean` of its one-hot indicators."
+    lv, r = _t(levels), _t(observed).bool()
+    lv = torch.where(r, lv, torch.zeros((), dtype=lv.dtype, device=lv.device))
+    if ((lv < 0) | (lv >= n_levels) | (lv != lv.round())).any(): raise ValueError(f"levels must be integers in 0..{n_levels - 1} where observed")
+    onehot = (lv.long()[:, None] == torch.arange(n_levels, device=lv.device)).to(torch.float64)
+    K = (-1, n_levels)
+    return sipw_mean(onehot, r[:, None].expand(*K), _t(propensity)[:, None].expand(*K).to(torch.float64), eps)
