@@ -67,6 +67,8 @@ bench: install
 	# speed (chapter 12, `time_fits`): bench/miracle_speed, bench/miri_speed, bench/scale .{csv,md}; MIRI's reference preset runs at
 	# a tenth of its epochs (its full budget is about an hour on the toy) and the table extrapolates the full time
 	$(PY) -c "from causalimpute.benchmark import time_fits, SPEED_RUNS; [time_fits(**kw, out=f'bench/{name}') for name, kw in SPEED_RUNS.items()]"
+	# large files (chapter 13, `bench_large`): fit once on 50,000 sampled rows, impute 1M and 2M rows in chunks; bench/large.{csv,md}
+	$(PY) -c "from causalimpute.cli import bench_large; bench_large(out='bench/large')"
 
 # the papers' experiments (nbs/20-22): execute every cell of the three notebooks, `slow` ones included, in place, then clean them.
 # Settings follow the hardware with no code change: reduced on a CPU (about 20 min on a 2-core machine), full where torch sees

@@ -4,12 +4,11 @@
 
 # %% ../nbs/12_benchmark.ipynb #65f75b57
 from __future__ import annotations
-import hashlib, io, json, os, pickle, subprocess, sys, tempfile, time, warnings
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import hashlib, io, json, logging, os, pickle, subprocess, sys, tempfile, time, warnings
 from itertools import product
 from pathlib import Path
-import multiprocessing as mp
 import numpy as np, pandas as pd
+from threadpoolctl import threadpool_limits
 from .core import TableEncoder, make_imputer, progress, torch_threads, check_int, check_bool
 from .missingness import ampute
 from .metrics import rmse, mae, mmd_reference, error_rate, macro_f1, standardised_design
@@ -166,31 +165,61 @@ def _save_row(cache, cell:dict, row:dict):
     if cache is not None and row["status"] == "ok": (cache / cell_key(cell)).write_text(json.dumps(row))
 
 # %% ../nbs/12_benchmark.ipynb #f2e75b0b
-def _init_worker(threads):
-    "Limit a worker's threads so that n_jobs workers share the cores."
-    for v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"): os.environ[v] = str(threads)
-    import torch
-    torch.set_num_threads(threads)
-    warnings.filterwarnings("ignore")
+_MALLOC = {"MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_TRIM_THRESHOLD_": "131072"}
 
-def _run(cell): return run_cell(**cell)
+def _in_fresh_process(fn:str,      # name of a function of this module
+                      job:dict,    # its keyword arguments (picklable)
+                      threads:int, # BLAS threads of the new interpreter
+                     ):            # what `fn(**job)` returned
+    "`fn(**job)` in a new interpreter (glibc malloc thresholds so that freed memory is returned); a RuntimeError when it fails."
+    with tempfile.TemporaryDirectory() as tmp:
+        f = Path(tmp, "job.pkl"); f.write_bytes(pickle.dumps(job))
+        code = (f"import pickle, pathlib; from causalimpute.benchmark import {fn}; f = pathlib.Path({str(f)!r}); "
+                f"f.with_suffix('.out').write_bytes(pickle.dumps({fn}(**pickle.loads(f.read_bytes()))))")
+        env = {**_MALLOC, **os.environ, **{v: str(threads) for v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}}
+        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+        if res.returncode == 0: return pickle.loads(f.with_suffix(".out").read_bytes())
+    raise RuntimeError(f"the fresh process exited with code {res.returncode}: {res.stderr[-1000:]}")
+
+def _run(cell:dict, threads=None, isolate=False) -> dict:
+    "One cell with `threads` torch and BLAS threads (what a worker runs), or in a fresh interpreter when `isolate`; an error row if that fails."
+    if isolate:
+        try: return _in_fresh_process("run_cell", cell, threads or 1)
+        except RuntimeError as e:
+            return dict(dataset=cell["dataset"], mechanism=cell["mechanism"], rate=cell["rate"], method=cell.get("label") or cell["method"],
+                        seed=cell["seed"], status="error", error=str(e)[:500])
+    with warnings.catch_warnings(), threadpool_limits(threads), torch_threads(threads):
+        warnings.simplefilter("ignore")
+        return run_cell(**cell)
+
+def _client(n_jobs:int, scheduler=None):
+    "A dask.distributed client on the cluster at `scheduler`, or on a new LocalCluster of `n_jobs` single-threaded worker processes."
+    from dask.distributed import Client, LocalCluster
+    if scheduler is not None: return Client(scheduler), None
+    cluster = LocalCluster(n_workers=n_jobs, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR)
+    return Client(cluster), cluster
 
 def _run_cells(grid:list,      # cells of `make_grid`
                todo:list,      # the positions to run
-               n_jobs=1,       # worker processes (1: here, with `threads` torch threads)
-               threads=1,      # torch/BLAS threads per worker, or here
-               isolate=False,  # a fresh worker for every cell
+               n_jobs=1,       # worker processes of the local cluster (1 and no `scheduler`: here, in this process)
+               threads=1,      # torch/BLAS threads per task
+               isolate=False,  # every cell in a fresh interpreter
                verbose=True,   # progress bar
+               scheduler=None, # address of a running Dask scheduler (None: a LocalCluster, or this process)
               ):
-    "Run the cells `todo` of `grid` here or in `n_jobs` spawned workers; yield (position, row) as each finishes."
-    if n_jobs == 1 and not isolate:
-        with torch_threads(threads):
-            for i in progress(todo, verbose, desc="benchmark"): yield i, _run(grid[i])
-    elif todo:
-        fresh = {"max_tasks_per_child": 1} if isolate and sys.version_info >= (3, 11) else {}
-        with ProcessPoolExecutor(n_jobs, mp_context=mp.get_context("spawn"), initializer=_init_worker, initargs=(threads,), **fresh) as ex:
-            futs = {ex.submit(_run, grid[i]): i for i in todo}
-            for fut in progress(as_completed(futs), verbose, desc="benchmark", total=len(futs)): yield futs[fut], fut.result()
+    "Run the cells `todo` of `grid` here or on a Dask cluster; yield (position, row) as each finishes."
+    if not todo: return
+    if scheduler is None and n_jobs == 1 and not isolate:
+        for i in progress(todo, verbose, desc="benchmark"): yield i, _run(grid[i], threads)
+        return
+    from dask.distributed import as_completed
+    client, cluster = _client(n_jobs, scheduler)
+    try:
+        futs = {client.submit(_run, grid[i], threads, isolate, pure=False, key=f"cell-{i}-{cell_key(grid[i])}"): i for i in todo}
+        for fut in progress(as_completed(futs), verbose, desc="benchmark", total=len(futs)): yield futs[fut], fut.result()
+    finally:
+        client.close()
+        if cluster is not None: cluster.close()
 
 # %% ../nbs/12_benchmark.ipynb #839d66ed
 def run_benchmark(datasets=("wine",),                  # dataset names (`list_datasets`)
@@ -200,11 +229,12 @@ def run_benchmark(datasets=("wine",),                  # dataset names (`list_da
                   seeds=(0, 1, 2),                      # seeds (mask and imputer)
                   max_rows:int|None=None,               # keep at most this many rows of each table
                   cache_dir="bench/cache",              # one JSON per finished cell; None: no cache
-                  n_jobs:int=1,                         # worker processes (1: run here, in this process)
+                  n_jobs:int=1,                         # worker processes of a local Dask cluster (1: run here, in this process)
                   threads:int|None=None,                # torch threads per worker, or here when n_jobs=1 (default: cores // n_jobs)
                   rerun:bool=False,                     # ignore cached results
                   isolate:bool=False,                   # a fresh worker process for every cell (exact memory peaks; slower start)
                   verbose:bool=True,                    # progress bar
+                  scheduler:str|None=None,              # address of a running Dask scheduler to run the cells on (None: local)
                  ) -> pd.DataFrame:                     # one row per cell, in the grid's order
     "Run every cell of the grid (cached cells are read, not rerun) and return the tidy table."
     grid = make_grid(datasets, mechanisms, rates, methods, seeds, max_rows)
@@ -212,7 +242,7 @@ def run_benchmark(datasets=("wine",),                  # dataset names (`list_da
     if cache is not None: cache.mkdir(parents=True, exist_ok=True)
     rows, todo = _read_cache(grid, cache, rerun)
     threads = threads or max(1, (os.cpu_count() or 1) // n_jobs)
-    for i, row in _run_cells(grid, todo, n_jobs, threads, isolate, verbose):
+    for i, row in _run_cells(grid, todo, n_jobs, threads, isolate, verbose, scheduler):
         rows[i] = row
         _save_row(cache, grid[i], row)
     return pd.DataFrame([rows[i] for i in range(len(grid))])
@@ -426,19 +456,11 @@ def _time_fit(method, kwargs, label, table, n, mechanism, rate, ampute_kwargs, s
     return {**row, **(columns(imp) if columns is not None else {})}
 
 # %% ../nbs/12_benchmark.ipynb #b8cd26f7
-_MALLOC = {"MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_TRIM_THRESHOLD_": "131072"}
-
-def _in_fresh_process(job:dict) -> dict:
-    "`_time_fit(**job)` in a new interpreter (glibc malloc thresholds, `job['threads']` BLAS threads); return its row."
-    with tempfile.TemporaryDirectory() as tmp:
-        f = Path(tmp, "job.pkl"); f.write_bytes(pickle.dumps(job))
-        code = ("import pickle, pathlib; from causalimpute.benchmark import _time_fit; f = pathlib.Path(%r); "
-                "f.with_suffix('.out').write_bytes(pickle.dumps(_time_fit(**pickle.loads(f.read_bytes()))))" % str(f))
-        threads = {v: str(job["threads"]) for v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
-        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**_MALLOC, **os.environ, **threads})
-        if res.returncode == 0: return pickle.loads(f.with_suffix(".out").read_bytes())
-    return dict(table=job["table"] if isinstance(job["table"], str) else "random", method=job["label"], status="error",
-                error=f"the fresh process exited with code {res.returncode}: {res.stderr[-1000:]}")
+def _time_fit_fresh(job:dict) -> dict:
+    "`_time_fit(**job)` in a new interpreter (`job['threads']` BLAS threads); its row, or an error row."
+    try: return _in_fresh_process("_time_fit", job, job["threads"])
+    except RuntimeError as e:
+        return dict(table=job["table"] if isinstance(job["table"], str) else "random", method=job["label"], status="error", error=str(e))
 
 # %% ../nbs/12_benchmark.ipynb #84c2dc2d
 def _write_speed(res:pd.DataFrame, out, note:str):
@@ -471,7 +493,7 @@ def time_fits(methods,               # 'name', (name, kwargs) or (label, name, k
                   transform=transform, columns=columns)
     jobs = [dict(common, method=name, kwargs=kw, label=lab, table=t, n=n)
             for t, n, (lab, name, kw) in product(tables, rows or [None], [_method_spec(m) for m in methods])]
-    run = _in_fresh_process if fresh_process else (lambda job: _time_fit(**job))
+    run = _time_fit_fresh if fresh_process else (lambda job: _time_fit(**job))
     res = pd.DataFrame([min((run(j) for _ in range(repeats)), key=lambda r: r.get("seconds", np.inf))
                         for j in progress(jobs, verbose, desc="timing")])
     res = res[[c for c in res.columns if c not in ("status", "error")] + ["status", "error"]]
