@@ -36,31 +36,28 @@ def _column_fill(est, Z:np.ndarray, stat) -> np.ndarray:
     return fill
 
 # %% ../nbs/04_baselines.ipynb #a58a119a
-@register_imputer("mean")
-class MeanImputer(Imputer):
-    "Fill each missing entry with its column's observed mean (a categorical column: its most frequent level)."
+class _ColumnFill(Imputer):
+    "Fill each missing entry with a statistic of its column's observed entries (`stat`); a categorical column: its most frequent level."
     handles_categorical = True
+    stat = staticmethod(np.nanmean)
     def __init__(self,
                  seed=None,           # accepted for the common interface; the fill is deterministic
                  device="auto",       # accepted for the common interface; NumPy runs on the CPU
                  verbose=True,        # accepted for the common interface; nothing to report
                  categorical=None,    # columns to treat as categorical besides category, bool and text ones (names or positions)
                 ): super().__init__(seed, device, verbose, categorical)
-    def _fit(self, Z, mask): self.fill_ = _column_fill(self, Z, np.nanmean)
+    def _fit(self, Z, mask): self.fill_ = _column_fill(self, Z, self.stat)
     def _impute(self, Z, mask): return np.where(mask, Z, self.fill_)
 
+@register_imputer("mean")
+class MeanImputer(_ColumnFill):
+    "Fill each missing entry with its column's observed mean (a categorical column: its most frequent level)."
+    stat = staticmethod(np.nanmean)
+
 @register_imputer("median")
-class MedianImputer(Imputer):
+class MedianImputer(_ColumnFill):
     "Fill each missing entry with its column's observed median (a categorical column: its most frequent level)."
-    handles_categorical = True
-    def __init__(self,
-                 seed=None,           # accepted for the common interface; the fill is deterministic
-                 device="auto",       # accepted for the common interface; NumPy runs on the CPU
-                 verbose=True,        # accepted for the common interface; nothing to report
-                 categorical=None,    # columns to treat as categorical besides category, bool and text ones (names or positions)
-                ): super().__init__(seed, device, verbose, categorical)
-    def _fit(self, Z, mask): self.fill_ = _column_fill(self, Z, np.nanmedian)
-    def _impute(self, Z, mask): return np.where(mask, Z, self.fill_)
+    stat = staticmethod(np.nanmedian)
 
 # %% ../nbs/04_baselines.ipynb #9b2e5134
 @register_imputer("knn")

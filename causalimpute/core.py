@@ -35,15 +35,19 @@ def _floatable(v) -> bool:
     try: np.array([v]).astype(np.float64); return True
     except (TypeError, ValueError): return False
 
-def as_float_table(X,        # a table: ndarray, DataFrame, list of rows or torch tensor, NaN where missing
-                   what="X", # how error messages name the table
-                  ) -> np.ndarray: # a float64 copy, n x d
-    "Check that `X` is a 2-D numeric table (NaN = missing, no inf) and return a float64 copy of it."
+def _not_series_or_sparse(X, what):
+    "The two kinds of input every table check refuses first: a Series (1-D) and a sparse matrix (its zeros would read as observed)."
     if isinstance(X, pd.Series):
         raise ValueError(f"{what} must be 2-D (a DataFrame or an n x d array), got a Series; use {what}.to_frame()")
     if sparse.issparse(X):
         raise TypeError(f"{what} is a sparse matrix; sparse input is not supported (its implicit zeros would read as observed): "
                         f"pass {what}.toarray() with NaN marking the missing entries")
+
+def as_float_table(X,        # a table: ndarray, DataFrame, list of rows or torch tensor, NaN where missing
+                   what="X", # how error messages name the table
+                  ) -> np.ndarray: # a float64 copy, n x d
+    "Check that `X` is a 2-D numeric table (NaN = missing, no inf) and return a float64 copy of it."
+    _not_series_or_sparse(X, what)
     if isinstance(X, pd.DataFrame):
         for j, dt in enumerate(X.dtypes):
             if pd.api.types.is_complex_dtype(dt):
@@ -85,11 +89,7 @@ FREE_TEXT = dict(min_levels=20, share=0.5)   # a text column with more distinct 
 
 def _columns(X, what="X") -> list:
     "The columns of the table `X` as pandas Series (by position), after the checks of shape every table passes."
-    if isinstance(X, pd.Series):
-        raise ValueError(f"{what} must be 2-D (a DataFrame or an n x d array), got a Series; use {what}.to_frame()")
-    if sparse.issparse(X):
-        raise TypeError(f"{what} is a sparse matrix; sparse input is not supported (its implicit zeros would read as observed): "
-                        f"pass {what}.toarray() with NaN marking the missing entries")
+    _not_series_or_sparse(X, what)
     if isinstance(X, pd.DataFrame): shape, cols = X.shape, [X.iloc[:, j] for j in range(X.shape[1])]
     else:
         if isinstance(X, torch.Tensor): X = X.detach().cpu().numpy()
