@@ -325,7 +325,13 @@ def _run_measured(args:list, env=None) -> tuple:
     if p.returncode != 0: raise CLIError(f"`causalimpute {' '.join(map(str, args))}` failed: {err[-1500:]}")
     return time.perf_counter() - t0, usage.ru_maxrss / 1024, err
 
-def write_table_csv(path, n:int, d:int=16, rate=0.2, seed=0, chunk=100_000) -> Path:
+def write_table_csv(path,          # the CSV file to write
+                    n:int,         # rows
+                    d:int=16,      # columns x0..x{d-1}
+                    rate=0.2,      # share of empty cells (MCAR)
+                    seed=0,        # seed of the values and the holes
+                    chunk=100_000, # rows generated and written at a time (memory stays at one chunk)
+                   ) -> Path:      # `path`
     "A CSV of `n` rows x `d` correlated normal columns with a share `rate` of the cells empty (MCAR), written chunk by chunk."
     rng, path = np.random.default_rng(seed), Path(path)
     W = rng.normal(size=(d, d)) / np.sqrt(d)
