@@ -229,6 +229,20 @@ class MICE(Imputer):
             fills.append(imp.transform(Z))
         return _pool(self, fills)
 
+# %% ../nbs/04_baselines.ipynb #0a7d9694
+@patch
+def _sample(self:MICE, Z, mask, n_draws:int) -> list:
+    "The first `n_draws` chains' imputations of `Z`, each a posterior draw (reproducible: each chain's generator restarts from its seed)."
+    if not self.sample_posterior:
+        raise TypeError("MICE(sample_posterior=False) is one deterministic chain; its draws need sample_posterior=True")
+    if n_draws > len(self.imputers_):
+        raise ValueError(f"n_draws={n_draws} but this MICE has {len(self.imputers_)} chains: fit it with n_imputations >= n_draws")
+    out = []
+    for imp, s in zip(self.imputers_[:n_draws], _seeds(self.seed_, len(self.imputers_))):
+        imp.random_state_ = np.random.RandomState(s)
+        out.append(imp.transform(Z))
+    return out
+
 # %% ../nbs/04_baselines.ipynb #cb1260f7
 @register_imputer("missforest")
 class MissForest(Imputer):

@@ -620,6 +620,24 @@ def __sklearn_tags__(self:Imputer):
     tags.input_tags.string = tags.input_tags.categorical = self.handles_categorical   # text and categories are columns of their own
     return tags
 
+# %% ../nbs/00_core.ipynb #2a987165
+@patch
+def _sample(self:Imputer, Z, mask, n_draws:int) -> list:
+    raise TypeError(f"{type(self).__name__} gives one deterministic imputation, and multiple imputation needs draws from the conditional "
+                    "distribution of the missing entries: use mice (posterior draws), miri or miracle")
+
+@patch
+def sample(self:Imputer,
+           X,             # the table to impute (rows seen at fit or new ones), NaN where missing
+           n_draws:int=5, # number of imputations
+          ) -> list:      # `n_draws` tables of the type of `X`, equal on the observed entries
+    "`n_draws` imputations of `X` that differ on its missing entries only (multiple imputation); reproducible from the seed."
+    check_int(n_draws, "n_draws")
+    values, mask = validate_for(self, X, reset=False)
+    Z = self.scaler_.transform(values)
+    with torch_seed(self.seed_ + 1, self.device_): fills = self._sample(Z, mask, n_draws)
+    return [finish(self, X, values, mask, F) for F in fills]
+
 # %% ../nbs/00_core.ipynb #3a03beae
 def _to_device(obj, device, copy_modules=False):
     "`obj` with the torch tensors and modules in it (also inside dicts, lists and tuples) on `device`; the rest as is."
