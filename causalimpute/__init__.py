@@ -9,6 +9,7 @@ _PUBLIC = {
     "Imputer": "core", "make_imputer": "core", "available_imputers": "core", "register_imputer": "core",
     "check_imputer": "core", "observed_mask": "core",
     "ampute": "missingness",
+    "pool": "multiple_imputation", "analyse": "multiple_imputation",
     "MIRACLE": "miracle",
     "MIRI": "miri",
 }
