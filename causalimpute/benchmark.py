@@ -382,7 +382,7 @@ def refinement_experiment(datasets,          # iterable of (key dict, X_true, X_
                           cache=None,        # CSV path: rows found there are reused, new rows appended
                           verbose=True,      # print each row as it is done
                           **miracle_kwargs,  # passed to MIRACLE (default settings otherwise)
-                         ) -> pd.DataFrame:  # one row per (data set, baseline): RMSE of baseline and refinement, change in %
+                         ) -> pd.DataFrame:  # one row per (data set, baseline): RMSE (and error rate) of baseline and refinement, change in %
     "RMSE of each baseline and of MIRACLE refining it, on each data set."
     done = pd.read_csv(cache) if cache is not None and os.path.exists(cache) else pd.DataFrame()
     rows = done.to_dict("records")
@@ -393,10 +393,16 @@ def refinement_experiment(datasets,          # iterable of (key dict, X_true, X_
             t0 = time.perf_counter()
             m = miracle.MIRACLE(baseline=base, seed=int(key.get("seed", 0)), verbose=False, **miracle_kwargs)
             X_hat = m.fit_transform(X_miss)
-            X_base = m.scaler_.inverse_transform(m.baseline_imputation_)
-            mask = ~np.isnan(np.asarray(X_miss, dtype=float))
-            r0, r1 = rmse(X_true, X_base, mask, standardise=True), rmse(X_true, X_hat, mask, standardise=True)
-            row = dict(k, rmse_baseline=r0, rmse_miracle=r1, change_pct=100 * (r1 / r0 - 1), seconds=time.perf_counter() - t0)
+            mask = ~pd.isna(np.asarray(X_miss, dtype=object))
+            X_base = m.encoder_.restore(X_miss, m.scaler_.inverse_transform(m.baseline_imputation_), mask)   # numbers and levels
+            cat, row = m.encoder_.categorical, dict(k)
+            if (~mask & ~cat).any():
+                r0, r1 = rmse(X_true, X_base, mask, standardise=True), rmse(X_true, X_hat, mask, standardise=True)
+                row.update(rmse_baseline=r0, rmse_miracle=r1, change_pct=100 * (r1 / r0 - 1))
+            if (~mask & cat).any():                                  # a mixed table: the categorical entries' error rate too
+                e0, e1 = error_rate(X_true, X_base, mask), error_rate(X_true, X_hat, mask)
+                row.update(error_baseline=e0, error_miracle=e1, error_change_pct=100 * (e1 / e0 - 1) if e0 > 0 else np.nan)
+            row["seconds"] = time.perf_counter() - t0
             rows.append(row)
             if verbose: print(", ".join(f"{a}={b:.3f}" if isinstance(b, float) else f"{a}={b}" for a, b in row.items()), flush=True)
             if cache is not None: pd.DataFrame(rows).to_csv(cache, index=False)
