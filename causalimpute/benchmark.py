@@ -11,7 +11,7 @@ import numpy as np, pandas as pd
 from threadpoolctl import threadpool_limits
 from .core import TableEncoder, make_imputer, progress, torch_threads, check_int, check_bool
 from .missingness import ampute
-from .metrics import rmse, mae, mmd_reference, error_rate, macro_f1, standardised_design
+from .metrics import rmse, mae, mmd_reference, error_rate, macro_f1, level_tv, standardised_design
 from .datasets import load_dataset, dataset_info
 from .scm import gaussian_mixture_toy
 from . import baselines, miracle, miri  # noqa: F401  (registers every built-in imputer by name)
@@ -27,7 +27,7 @@ def score(X_true,     # the complete true table (mixed welcome)
           X_imputed,  # its imputation
           mask,       # bool, True = observed
           full_mmd=True, # MMD over every row (False: the 2,000-row subsample of `mmd_reference`)
-         ) -> dict:   # rmse, mae (numeric entries), error_rate, macro_f1 (categorical entries; NaN where there is none), mmd
+         ) -> dict:   # rmse, mae (numeric entries), error_rate, macro_f1, tv (categorical entries; NaN where there is none), mmd
     "Every score of an imputation in standardised units: errors at the missing entries, by kind of column, and MMD² of the whole table."
     cat, holes = TableEncoder.fit(X_true, what="X_true").categorical, ~np.asarray(mask, bool)
     num_holes, cat_holes = (holes & ~cat).any(), (holes & cat).any()
@@ -36,6 +36,7 @@ def score(X_true,     # the complete true table (mixed welcome)
                 mae=float(mae(X_true, X_imputed, mask, standardise=True)) if num_holes else np.nan,
                 error_rate=float(error_rate(X_true, X_imputed, mask)) if cat_holes else np.nan,
                 macro_f1=float(macro_f1(X_true, X_imputed, mask)) if cat_holes else np.nan,
+                tv=float(level_tv(X_true, X_imputed, mask)) if cat_holes else np.nan,
                 mmd=float(mmd_reference(Zh, Zt, full=full_mmd)))
 
 # %% ../nbs/12_benchmark.ipynb #063e07ec
@@ -248,7 +249,7 @@ def run_benchmark(datasets=("wine",),                  # dataset names (`list_da
     return pd.DataFrame([rows[i] for i in range(len(grid))])
 
 # %% ../nbs/12_benchmark.ipynb #04047e3e
-METRICS = ["rmse", "mae", "error_rate", "macro_f1", "mmd", "seconds", "peak_mb"]
+METRICS = ["rmse", "mae", "error_rate", "macro_f1", "tv", "mmd", "seconds", "peak_mb"]
 HIGHER_IS_BETTER = {"macro_f1"}
 
 def summarise(df:pd.DataFrame,   # the tidy table of `run_benchmark`
@@ -275,7 +276,7 @@ def to_markdown(df:pd.DataFrame,    # any table (its index is left out)
     return "\n".join(lines) + "\n"
 
 # %% ../nbs/12_benchmark.ipynb #8e7e97a9
-DIGITS = {"rmse": 3, "mae": 3, "error_rate": 3, "macro_f1": 3, "mmd": 4, "seconds": 1, "peak_mb": 0}
+DIGITS = {"rmse": 3, "mae": 3, "error_rate": 3, "macro_f1": 3, "tv": 3, "mmd": 4, "seconds": 1, "peak_mb": 0}
 
 def comparison_table(df:pd.DataFrame,  # the tidy table of `run_benchmark`
                      metric="rmse",    # the column to compare
@@ -305,7 +306,7 @@ def _save_png(fig, path, dpi=80, colors=32):
     Image.open(buf).convert("RGB").quantize(colors, method=Image.Quantize.MEDIANCUT).save(path, format="PNG", optimize=True)
 
 # %% ../nbs/12_benchmark.ipynb #0bfde599
-_LABELS = {"rmse": "RMSE (standardised)", "mae": "MAE (standardised)", "error_rate": "error rate (categorical)", "macro_f1": "macro-F1 (categorical)", "mmd": "MMD² (standardised)", "seconds": "wall seconds",
+_LABELS = {"rmse": "RMSE (standardised)", "mae": "MAE (standardised)", "error_rate": "error rate (categorical)", "macro_f1": "macro-F1 (categorical)", "tv": "TV of level frequencies (categorical)", "mmd": "MMD² (standardised)", "seconds": "wall seconds",
            "peak_mb": "peak extra memory (MiB)"}
 
 def plot_results(df:pd.DataFrame,      # the tidy table of `run_benchmark`
@@ -357,6 +358,7 @@ def write_results(df:pd.DataFrame,   # the tidy table of `run_benchmark`
           "lowest in bold.\n"]
     if (df.status == "ok").any():
         for metric, what in [("rmse", "RMSE"), ("error_rate", "error rate (categorical entries)"), ("macro_f1", "macro-F1 (categorical entries, higher is better)"),
+                             ("tv", "total variation between imputed and hidden level frequencies (categorical entries)"),
                              ("mmd", "MMD²"), ("mae", "MAE"), ("seconds", "wall seconds"), ("peak_mb", "peak extra memory (MiB)")]:
             if metric in df and df.loc[df.status == "ok", metric].notna().any(): md += [f"\n## {what}\n", to_markdown(comparison_table(df, metric))]
         plot_results(df, path=paths["png"])

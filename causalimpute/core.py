@@ -441,7 +441,7 @@ def _refuse_categorical(est, X, enc):
     cat = [_colname(X, int(j)) for j in np.flatnonzero(enc.categorical)]
     raise TypeError(f"{type(est).__name__} imputes numeric columns only, and {', '.join(cat[:5])}{' ...' if len(cat) > 5 else ''} "
                     f"{'is' if len(cat) == 1 else 'are'} categorical; drop or encode {'it' if len(cat) == 1 else 'them'}, "
-                    "or use an imputer of mixed tables (mean, median, knn, mice, missforest, gain, ot)")
+                    "or use an imputer of mixed tables (mean, median, knn, mice, missforest, gain, ot, miracle, miri)")
 
 def validate_for(est,        # the imputer: at fit it records what it saw, at transform it is checked against that
                  X,          # the table

@@ -19,8 +19,8 @@ from threadpoolctl import threadpool_limits
 from .core import as_float_table, check_choice, check_int, check_real, TableEncoder, _columns
 
 # %% auto #0
-__all__ = ['rmse', 'mae', 'error_rate', 'macro_f1', 'median_sq_distance', 'mmd', 'standardised_design', 'mmd_reference',
-           'mode_shares', 'mode_share_error', 'mutual_information', 'downstream_error', 'congeniality']
+__all__ = ['rmse', 'mae', 'error_rate', 'macro_f1', 'level_tv', 'median_sq_distance', 'mmd', 'standardised_design',
+           'mmd_reference', 'mode_shares', 'mode_share_error', 'mutual_information', 'downstream_error', 'congeniality']
 
 # %% ../nbs/03_metrics.ipynb #4bb8e45f
 def _as_mask(mask, shape, what="mask") -> np.ndarray:
@@ -149,6 +149,21 @@ def macro_f1(X_true,           # complete ground truth, n x d (mixed)
         m = miss[:, j]
         p, t = (torch.as_tensor(A[m, j]).long() for A in (I, T))
         v[j] = float(tmf.classification.multiclass_f1_score(p, t, num_classes=max(2, int(enc.n_levels[j])), average="macro"))
+    return _per_column(X_true, v) if per_column else float(np.nanmean(v))
+
+# %% ../nbs/03_metrics.ipynb #662bcf3c
+def level_tv(X_true,           # complete ground truth, n x d (mixed)
+             X_imputed,        # imputed table, same shape, complete
+             mask,             # bool n x d, True = observed; the hidden entries are compared
+             per_column=False, # True: one distance per column (Series for a DataFrame), NaN for numeric columns and columns without holes
+            ) -> float:        # mean over the categorical columns with holes
+    "Total-variation distance between the level frequencies of the imputed and of the true hidden entries of each categorical column."
+    enc, T, I, miss = _categorical_entries(X_true, X_imputed, mask)
+    v = np.full(T.shape[1], np.nan)
+    for j in np.flatnonzero(miss.any(0)):
+        h, K = miss[:, j], int(enc.n_levels[j])
+        p, q = (np.bincount(A[h, j].astype(int), minlength=K) / h.sum() for A in (T, I))
+        v[j] = 0.5 * float(np.abs(p - q).sum())
     return _per_column(X_true, v) if per_column else float(np.nanmean(v))
 
 # %% ../nbs/03_metrics.ipynb #49cdd213

@@ -220,7 +220,7 @@ def _make_baseline(self:MIRACLE,
         names = [self._feature_names()[j] for j in categorical] if hasattr(self, "n_features_in_") else [str(j) for j in categorical]
         raise TypeError(f"baseline {type(base).__name__} imputes numeric columns only, and {', '.join(names[:5])} "
                         f"{'is' if len(names) == 1 else 'are'} categorical: refine a baseline of mixed tables "
-                        "(mean, median, knn, mice, missforest, gain, ot)")
+                        "(mean, median, knn, mice, missforest, gain, ot, miri)")
     if told: base.set_params(categorical=[int(j) for j in categorical] or None)   # our encoder decides which columns are categorical
     return base
 

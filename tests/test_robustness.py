@@ -299,6 +299,66 @@ def test_miracle_blend_path(container, monkeypatch):
     assert np.isfinite(as_float_table(out)).all()
 
 
+def _mixed_blend_table():
+    "150 rows: two numbers, a category and a text column, 30% holes in three of them (10% of their observed entries held out: > 10)."
+    rng = np.random.default_rng(8); n = 150
+    z = rng.normal(size=n)
+    X = pd.DataFrame({"a": z + 0.3 * rng.normal(size=n), "g": pd.Categorical(np.where(z > 0, "hi", "lo"), categories=["lo", "hi", "never"]),
+                      "t": np.where(z + rng.normal(size=n) > 0.5, "yes", "no"), "b": 2 * z + rng.normal(size=n)})
+    for c in ["g", "t", "b"]: X[c] = X[c].mask(rng.random(n) < 0.3)
+    return X
+
+
+def test_miracle_blend_path_mixed(monkeypatch):
+    "The held-out blend on a mixed table (a spy sees >= 10 held-out entries): contract, levels, pickling, new rows."
+    from causalimpute import miracle
+    seen = []
+    real = miracle.blend_weights
+    def spy(*a, **k):
+        seen.append(int(a[3].sum())); return real(*a, **k)
+    monkeypatch.setattr(miracle, "blend_weights", spy)
+    X = _mixed_blend_table()
+    out = check_imputer(small("miracle"), X)
+    assert seen and min(seen) >= 10, seen
+    assert list(out.g.cat.categories) == ["lo", "hi", "never"] and set(out.t) <= {"yes", "no"}
+    m = small("miracle").fit(X)
+    back = pickle.loads(pickle.dumps(m))
+    pd.testing.assert_frame_equal(back.transform(X), m.transform(X))
+    new = _new_rows(X)
+    assert codes(m.transform(new), like=X).shape == (2, 4) and not np.isnan(codes(m.transform(new), like=X)).any()
+
+
+def test_miracle_refuses_a_numeric_baseline_on_a_mixed_table():
+    "A baseline instance that imputes numbers only cannot start MIRACLE on a mixed table: the error names the columns."
+    from causalimpute.core import Imputer
+    class NumbersOnly(Imputer):
+        def _fit(self, Z, mask): self.fill_ = np.zeros(Z.shape[1])
+        def _impute(self, Z, mask): return np.where(mask, Z, self.fill_)
+    with pytest.raises(TypeError, match="imputes numeric columns only") as e: small("miracle", baseline=NumbersOnly()).fit(_mixed_blend_table())
+    assert "'g'" in str(e.value) or "g" in str(e.value)
+    assert _raised_by_us(e)
+
+
+def test_miri_conv_refuses_a_mixed_table():
+    X = pd.DataFrame(np.random.default_rng(0).normal(size=(20, 4)), columns=list("abcd")).assign(b=["u", "v"] * 10)
+    X.iloc[0, 0] = np.nan
+    with pytest.raises(TypeError, match="column 'b' is categorical") as e: small("miri", velocity="conv", image_shape=(2, 2)).fit(X)
+    assert _raised_by_us(e)
+
+
+def test_miri_sample_mixed():
+    "Draws of a mixed table: levels (valid, in the column's dtype), differing between draws where missing, reproducible."
+    X = _mixed_blend_table()
+    m = small("miri").fit(X)
+    draws = m.sample(X, n_draws=3)
+    for d in draws:
+        assert list(d.g.cat.categories) == ["lo", "hi", "never"] and set(d.t) <= {"yes", "no"} and d.notna().all().all()
+        pd.testing.assert_frame_equal(d[X.notna().all(axis=1)], X[X.notna().all(axis=1)].astype(d.dtypes.to_dict()), check_dtype=False)
+    hole = X.g.isna() | X.t.isna()
+    assert not (draws[0].loc[hole, ["g", "t"]] == draws[1].loc[hole, ["g", "t"]]).all().all()
+    pd.testing.assert_frame_equal(small("miri").fit(X).sample(X, n_draws=3)[2], draws[2])
+
+
 def _draw_checks(m, X, n_draws=3):
     "Draws of a fitted MIRI: each keeps the contract on X, observed entries bit-identical, draws differ where missing, the input untouched."
     before = X.copy()
