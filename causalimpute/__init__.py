@@ -9,7 +9,8 @@ _PUBLIC = {
     "Imputer": "core", "make_imputer": "core", "available_imputers": "core", "register_imputer": "core",
     "check_imputer": "core", "observed_mask": "core",
     "ampute": "missingness",
-    "pool": "multiple_imputation", "analyse": "multiple_imputation",
+    "pool": "multiple_imputation", "analyse": "multiple_imputation", "traces": "multiple_imputation",
+    "plot_traces": "multiple_imputation", "plot_densities": "multiple_imputation",
     "MIRACLE": "miracle",
     "MIRI": "miri",
 }

@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_miracle.ipynb #c2ead877
 from __future__ import annotations
-import collections
+import collections, copy
 import numpy as np, pandas as pd
 import torch
 from torch import nn
@@ -19,7 +19,7 @@ from .moments import moment_penalty
 
 # %% auto #0
 __all__ = ['MiracleNet', 'miracle_loss', 'batches', 'WindowAverage', 'MIRACLE', 'predict_features', 'holdout_mask',
-           'blend_weights']
+           'blend_weights', 'residual_sd']
 
 # %% ../nbs/07_miracle.ipynb #036f5f21
 class MiracleNet(nn.Module):
@@ -179,6 +179,7 @@ class MIRACLE(Imputer):
                  penalty_every=10,         # epochs between updates of rho, alpha (schedule="augmented_lagrangian")
                  eps=0.01,                 # propensities clipped to [eps, 1 - eps] in R2
                  holdout=0.1,              # observed share per incomplete column held out to blend baseline and refinement (0: the paper's)
+                 draws="bootstrap",        # `sample`: "bootstrap" (a refit on resampled rows per draw: proper) or "residual" (one fit: m times cheaper)
                  seed=None,                # random seed (int) for a reproducible fit; None draws a fresh one
                  device="auto",            # 'auto' (GPU when present), 'cpu', 'cuda'
                  verbose=True,             # show a progress bar while training
@@ -188,7 +189,7 @@ class MIRACLE(Imputer):
         self.baseline, self.hidden, self.epochs, self.batch_size, self.lr = baseline, hidden, epochs, batch_size, lr
         self.acyclicity_weight, self.moment_weight, self.sparsity_weight = acyclicity_weight, moment_weight, sparsity_weight
         self.indicator_weight, self.window, self.schedule, self.rho, self.alpha = indicator_weight, window, schedule, rho, alpha
-        self.penalty_every, self.eps, self.holdout = penalty_every, eps, holdout
+        self.penalty_every, self.eps, self.holdout, self.draws = penalty_every, eps, holdout, draws
 
 # %% ../nbs/07_miracle.ipynb #20bbb0f4
 @patch
@@ -200,6 +201,7 @@ def _check_params(self:MIRACLE) -> AcyclicityPenalty:
         check_real(getattr(self, name), name, 0)
     for name in ("eps", "holdout"): check_real(getattr(self, name), name, 0, 0.5, high_open=True)
     check_choice(self.schedule, "schedule", ("fixed", "augmented_lagrangian"))
+    check_choice(self.draws, "draws", ("bootstrap", "residual"))
     return AcyclicityPenalty(self.rho, self.alpha, self.schedule)
 
 # %% ../nbs/07_miracle.ipynb #e26fa9e9
@@ -311,6 +313,23 @@ def blend_weights(refined,            # the refinement's predictions, n x p (a d
     own = np.array([ls(D[:, g == j][Hd[:, g == j]], E[:, g == j][Hd[:, g == j]]) for j in range(held.shape[1])])
     return (n * own + prior * pooled) / (n + prior)
 
+# %% ../nbs/07_miracle.ipynb #697d8081
+def residual_sd(pred,             # the blend's predictions, n x p (a design)
+                Z,                # the standardised table, n x d (level indices in categorical columns)
+                held,             # bool n x d: the held-out entries
+                groups,           # the feature of each of the p design columns
+                categorical,      # bool per feature
+                min_count:int=5,  # fewer held-out entries in a numeric column: the pooled spread
+               ) -> np.ndarray:   # per feature: the RMS held-out error (NaN for categorical ones, and all NaN with nothing held out)
+    "The root mean squared error of the predictions `pred` on the held-out entries of each numeric feature, pooled where a feature has few."
+    groups, sd = np.asarray(groups), np.full(Z.shape[1], np.nan)
+    num = [j for j in range(Z.shape[1]) if not categorical[j]]
+    err = {j: Z[held[:, j], j] - pred[held[:, j], int(np.flatnonzero(groups == j)[0])] for j in num}
+    pooled = np.concatenate([err[j] for j in num]) if num else np.zeros(0)
+    if len(pooled) == 0: return sd
+    for j in num: sd[j] = np.sqrt(np.mean((err[j] if len(err[j]) >= min_count else pooled) ** 2))
+    return sd
+
 # %% ../nbs/07_miracle.ipynb #a08bc1c7
 @patch
 def _feature_names(self:MIRACLE) -> list:
@@ -322,7 +341,7 @@ def _fit_impute(self:MIRACLE, Z, mask):
     "Fit baseline, network and blend on `Z` (standardised numbers, level indices); return its imputation (holes: baseline + blend_ (refined - baseline))."
     self.penalty_ = self._check_params()
     enc = self.encoder_; cat = np.flatnonzero(enc.categorical)
-    self.baseline_ = self._make_baseline(cat)
+    self.baseline_, self.train_mask_ = self._make_baseline(cat), mask      # the mask: for the bootstrap refits of `sample`
     self.baseline_imputation_ = Z0 = np.where(mask, Z, np.asarray(self.baseline_.fit_transform(Z), dtype=np.float64))
     H = holdout_mask(mask, self.holdout, np.random.default_rng(self.seed_))
     fit = mask & ~H
@@ -331,6 +350,8 @@ def _fit_impute(self:MIRACLE, Z, mask):
     g = self.net_.input_group.cpu().numpy()
     w = blend_weights(R, enc.one_hot(B), enc.one_hot(Z), H, groups=g if self.net_.mixed else None)
     self.blend_ = pd.Series(w, index=self._feature_names(), name="blend")
+    P = enc.one_hot(B); P = P + w[g] * (R - P)                              # the blend's out-of-sample predictions of the held-out entries
+    self.draw_sd_ = residual_sd(P, Z, H, g, enc.categorical)
     D0 = enc.one_hot(Z0)
     return np.where(mask, Z, enc.collapse(D0 + w[g] * (R - D0)))           # a categorical hole: its most probable level
 
@@ -340,8 +361,8 @@ def _fit(self:MIRACLE, Z, mask): self._fit_impute(Z, mask)
 
 # %% ../nbs/07_miracle.ipynb #05b72c7a
 @patch
-def _impute(self:MIRACLE, Z, mask):
-    "Impute new rows: the fitted baseline's imputation, `window` bootstrap passes of the fitted network, the fitted blend."
+def _design(self:MIRACLE, Z, mask) -> np.ndarray:
+    "The blended imputation of rows `Z` as a design (level probabilities in categorical blocks): the fitted baseline's imputation, `window` bootstrap passes of the fitted network, the fitted blend."
     enc, g = self.encoder_, self.net_.input_group.cpu().numpy()
     Z0 = np.where(mask, Z, np.asarray(self.baseline_.transform(Z), dtype=np.float64))
     D0 = enc.one_hot(Z0)
@@ -350,7 +371,49 @@ def _impute(self:MIRACLE, Z, mask):
     with torch.no_grad(), torch_threads(1, self.device_):
         for _ in range(self.window):
             avg.push(predict_features(self.net_, X)); X = torch.where(hole, avg.mean(), X)
-    return np.where(mask, Z, enc.collapse(D0 + self.blend_.to_numpy()[g] * (X.double().cpu().numpy() - D0)))
+    return D0 + self.blend_.to_numpy()[g] * (X.double().cpu().numpy() - D0)
+
+@patch
+def _impute(self:MIRACLE, Z, mask):
+    "Impute new rows: the blended design of `_design`, a categorical hole its most probable level."
+    return np.where(mask, Z, self.encoder_.collapse(self._design(Z, mask)))
+
+# %% ../nbs/07_miracle.ipynb #7f1314cd
+@patch
+def _refit(self:MIRACLE, seed:int) -> MIRACLE:
+    "A copy of this fitted MIRACLE fitted again, with seed `seed`, on a bootstrap resample of its training rows: one draw's model."
+    Z = np.where(self.train_mask_, self.baseline_imputation_, np.nan)
+    rows = np.random.default_rng(seed).integers(0, len(Z), len(Z))
+    b = copy.copy(self); b.seed_, b.verbose = int(seed), False          # shares encoder and scaler; the fit replaces the fitted state
+    b._fit_impute(Z[rows], self.train_mask_[rows])
+    return b
+
+@patch
+def _draw(self:MIRACLE, D, Z, mask, rng:np.random.Generator) -> np.ndarray:
+    "One draw of the holes of `Z` around its blended design `D`: a numeric hole plus N(0, draw_sd_^2), a categorical one a level drawn from its block."
+    enc, g = self.encoder_, self.net_.input_group.cpu().numpy()
+    out = np.array(enc.collapse(D), dtype=np.float64)
+    for j in np.flatnonzero(~mask.all(0)):
+        hole = ~mask[:, j]
+        if enc.categorical[j]:
+            P = np.clip(D[hole][:, g == j], 0.0, None); P /= P.sum(1, keepdims=True)
+            out[hole, j] = np.minimum((P.cumsum(1) < rng.random((hole.sum(), 1))).sum(1), P.shape[1] - 1)
+        else: out[hole, j] += self.draw_sd_[j] * rng.standard_normal(hole.sum())
+    return np.where(mask, Z, out)
+
+@patch
+def _sample(self:MIRACLE, Z, mask, n_draws:int) -> list:
+    "`n_draws` draws of the holes of `Z`: each from a bootstrap refit (`draws='bootstrap'`) or all from this fit ('residual'), plus held-out noise."
+    check_choice(self.draws, "draws", ("bootstrap", "residual"))
+    if np.isnan(self.draw_sd_[~mask.all(0) & ~self.encoder_.categorical]).any():
+        raise TypeError("MIRACLE(holdout=0) holds no entries out, so the spread of its draws is unknown: "
+                        "fit with holdout > 0 (the default is 0.1) to sample")
+    rng = np.random.default_rng(self.seed_ + 1)
+    if self.draws == "residual":
+        D = self._design(Z, mask)
+        return [self._draw(D, Z, mask, rng) for _ in range(n_draws)]
+    fits = (self._refit(int(s)) for s in rng.integers(0, 2**31 - 1, n_draws))
+    return [b._draw(b._design(Z, mask), Z, mask, rng) for b in progress(fits, self.verbose, total=n_draws, desc="MIRACLE draws")]
 
 # %% ../nbs/07_miracle.ipynb #e13d0aa8
 @patch

@@ -10,14 +10,14 @@ import torch
 from torch import nn
 from fastcore.basics import patch
 from . import baselines  # noqa: F401  (registers the imputers `init` names)
-from .core import (Imputer, register_imputer, progress, validate_for, finish, make_imputer, torch_threads,
+from .core import (Imputer, register_imputer, progress, make_imputer, torch_threads,
                                check_int, check_real, check_choice, check_bool)
 from .flow import (VelocityMLP, VelocityConv, interpolate, solve_flow, SOLVERS, init_weights, train_flow,
                                level_vertices, dequantise, snap_to_vertices)
 
 # %% auto #0
 __all__ = ['PRESETS', 'CONV_NET', 'INPUT_RANGE', 'MAX_STD', 'flow_inputs', 'flow_batch', 'image_shape_of', 'ImageVelocity',
-           'MIRI', 'miri_config', 'run_miri']
+           'MIRI', 'miri_config', 'run_miri', 'point_of_draws']
 
 # %% ../nbs/10_miri.ipynb #0ef7d4a7
 def flow_inputs(z:torch.Tensor,    # current points on the paths, batch x d (their missing coordinates are used)
@@ -138,6 +138,7 @@ class MIRI(Imputer):
                  clip=None,            # gradient-norm clipping (None: off)
                  cpu_threads=None,     # torch threads while fitting on a CPU (None: unchanged)
                  inference_batch=8192, # rows per chunk when solving the ODE
+                 point_draws=1,        # draws behind `transform`: 1 keeps the distribution; more: their mean (mode for a level), a lower RMSE
                  seed=None,            # random seed (int) of the one generator behind every draw; None draws a fresh one
                  device="auto",        # 'auto' (GPU when present), 'cpu', 'cuda'
                  verbose=True,         # show a progress bar over the rounds
@@ -148,13 +149,13 @@ class MIRI(Imputer):
         self.hidden, self.depth, self.n_freq, self.lr, self.lr_decay = hidden, depth, n_freq, lr, lr_decay
         self.solver, self.n_steps = solver, n_steps
         self.warm_start, self.conditioning, self.init, self.clip, self.cpu_threads = warm_start, conditioning, init, clip, cpu_threads
-        self.inference_batch = inference_batch
+        self.inference_batch, self.point_draws = inference_batch, point_draws
         super().__init__(seed=seed, device=device, verbose=verbose, categorical=categorical)
 
 # %% ../nbs/10_miri.ipynb #f635950a
 def _check_config(c):
     "Check resolved settings `c` with `core`'s validators: one wording per rule, naming the parameter."
-    for k in ("n_rounds", "n_epochs", "batch_size", "hidden", "depth", "n_steps", "inference_batch"): check_int(c[k], k)
+    for k in ("n_rounds", "n_epochs", "batch_size", "hidden", "depth", "n_steps", "inference_batch", "point_draws"): check_int(c[k], k)
     check_int(c["n_epochs_first"], "n_epochs_first", none_ok=True)
     check_int(c["cpu_threads"], "cpu_threads", none_ok=True)
     check_int(c["n_freq"], "n_freq", low=0)
@@ -177,7 +178,7 @@ def miri_config(est,             # a MIRI (its arguments are read, never changed
     check_choice(est.velocity, "velocity", ("mlp", "conv"))
     c = dict(PRESETS[est.preset], velocity=est.velocity, image_shape=None)
     if est.velocity == "conv": c.update(CONV_NET[est.preset])
-    for k in list(PRESETS[est.preset]) + ["inference_batch"]:
+    for k in list(PRESETS[est.preset]) + ["inference_batch", "point_draws"]:
         if getattr(est, k) is not None: c[k] = getattr(est, k)
     _check_config(c)
     if est.velocity == "conv" and est.image_shape is None:
@@ -323,6 +324,7 @@ def _fit_impute(self:MIRI, Z, mask):
         self.history_ = pd.DataFrame(hist, columns=["round", "epoch", "loss"])
         self.rounds_ = pd.DataFrame(rounds)
     self.net_, self.pool_ = res["net"].eval(), res["pool"]
+    if c["point_draws"] > 1: return self._impute(Z, mask)                 # the point imputation of `transform`
     return enc.collapse(res["table"].double().cpu().numpy())              # a level's vertex back to its index
 
 @patch
@@ -330,27 +332,39 @@ def _fit(self:MIRI, Z, mask): self._fit_impute(Z, mask)
 
 # %% ../nbs/10_miri.ipynb #de19adc0
 @patch
-def _impute(self:MIRI, Z, mask, generator=None):
-    "Impute the holes of the standardised `Z` by the fitted flow; sources from `pool_`, drawn by `generator` (None: seeded with `seed_ + 1`)."
+def _draw(self:MIRI, Z, mask, generator) -> np.ndarray:
+    "One draw of the holes of the standardised `Z` by the fitted flow, each started from a row of `pool_` drawn by `generator`."
     c, dev, enc = self.config_, self.device_, self.encoder_
-    g = generator if generator is not None else torch.Generator(dev).manual_seed(self.seed_ + 1)
     M = torch.as_tensor(_expand_mask(mask, enc), dtype=torch.float32, device=dev)
-    start = self.pool_[torch.randint(0, len(self.pool_), (len(M),), device=dev, generator=g)]   # the reference scheme's start
+    start = self.pool_[torch.randint(0, len(self.pool_), (len(M),), device=dev, generator=generator)]   # the reference scheme's start
     X = M * torch.as_tensor(np.nan_to_num(_to_design(Z, enc)), dtype=torch.float32, device=dev) + (1 - M) * start
     with torch_threads(c["cpu_threads"], dev):
-        return enc.collapse(_solve(self.net_, X, M, self.pool_, c, g).double().cpu().numpy())
+        return enc.collapse(_solve(self.net_, X, M, self.pool_, c, generator).double().cpu().numpy())
+
+def point_of_draws(draws,        # m arrays n x d of codes (numbers, level indices)
+                   categorical,  # bool per column
+                  ) -> np.ndarray: # n x d: per entry the mean of the draws, a categorical column's most frequent level (ties: the lowest)
+    "The point imputation of `m` draws: the mean of each numeric entry, the mode of each categorical one."
+    A = np.stack(draws); out = A.mean(0)
+    for j in np.flatnonzero(categorical):
+        L = A[:, :, j].astype(np.int64)
+        out[:, j] = np.stack([(L == k).sum(0) for k in range(int(L.max()) + 1)]).argmax(0)
+    return out
+
+@patch
+def _impute(self:MIRI, Z, mask):
+    "Impute the holes of `Z`: one draw (`point_draws=1`) or the point of `point_draws` draws, from the transform stream (seeded with `seed_ + 1`)."
+    g = torch.Generator(self.device_).manual_seed(self.seed_ + 1)
+    k = self.config_.get("point_draws", 1)
+    if k == 1: return self._draw(Z, mask, g)
+    return point_of_draws([self._draw(Z, mask, g) for _ in range(k)], self.encoder_.categorical)
 
 # %% ../nbs/10_miri.ipynb #1ec6a4d1
 @patch
-def sample(self:MIRI,
-           X,             # the table to impute (rows seen at fit or new ones), NaN where missing
-           n_draws:int=5, # number of imputations
-          )->list:        # `n_draws` tables of the type of `X`; the first is `transform(X)`
-    "`n_draws` independent imputations of `X` (multiple imputation): they differ on missing entries only."
-    check_int(n_draws, "n_draws")
-    values, mask = validate_for(self, X, reset=False)
-    Z, g = self.scaler_.transform(values), torch.Generator(self.device_).manual_seed(self.seed_ + 1)   # the stream of `transform`
-    return [finish(self, X, values, mask, self._impute(Z, mask, g)) for _ in range(n_draws)]
+def _sample(self:MIRI, Z, mask, n_draws:int) -> list:
+    "`n_draws` independent draws of the holes of `Z` from the transform stream (with `point_draws=1` the first is `transform`'s)."
+    g = torch.Generator(self.device_).manual_seed(self.seed_ + 1)
+    return [self._draw(Z, mask, g) for _ in range(n_draws)]
 
 # %% ../nbs/10_miri.ipynb #d291b775
 @patch

@@ -8,9 +8,12 @@ import numpy as np, pandas as pd
 from scipy import stats
 from sklearn.base import clone
 from .core import Imputer, check_int, check_real
+from .baselines import MICE
+from .miracle import MIRACLE
+from .miri import MIRI
 
 # %% auto #0
-__all__ = ['pool', 'analyse', 'coverage']
+__all__ = ['ITERATIONS', 'pool', 'analyse', 'traces', 'plot_traces', 'plot_densities', 'coverage']
 
 # %% ../nbs/10a_multiple_imputation.ipynb #b9dcf4bd
 def _estimate(result) -> tuple:
@@ -47,7 +50,7 @@ def pool(results,        # the m analyses: statsmodels results, or (estimate, co
     if dfc is None or not np.isfinite(dfc): df = df_old
     else:
         df_obs = (dfc + 1) / (dfc + 3) * dfc * (1 - lam)
-        df = np.where(np.isinf(df_old), df_obs, df_old * df_obs / (df_old + df_obs))
+        with np.errstate(invalid="ignore"): df = np.where(np.isinf(df_old), df_obs, df_old * df_obs / (df_old + df_obs))
     fmi = (riv + 2 / (df + 3)) / (riv + 1)
     se, half = np.sqrt(T), stats.t.ppf(1 - alpha / 2, df) * np.sqrt(T)
     out = pd.DataFrame(dict(estimate=Qbar, within=Ubar, between=B, total=T, se=se, riv=riv, **{"lambda": lam}, fmi=fmi, df=df,
@@ -69,24 +72,112 @@ def analyse(imputer:Imputer, # an imputer that draws (`sample`): e.g. MICE, MIRI
     draws = clone(imputer).fit(X).sample(X, n_draws)
     return pool([fit(D) for D in draws], df_com=df_com, alpha=alpha)
 
+# %% ../nbs/10a_multiple_imputation.ipynb #524495a7
+ITERATIONS = {MICE: "max_iter", MIRACLE: "epochs", MIRI: "n_rounds"}   # the parameter that counts an imputer's iterations
+
+def traces(imputer:Imputer,  # an imputer that draws: MICE, MIRACLE or MIRI (or any, with `param`)
+           X,                # the table with holes
+           steps,            # the iteration counts to stop at, e.g. range(1, 11)
+           n_draws:int=5,    # draws (lines) per iteration count
+           param=None,       # the parameter counting iterations (None: `ITERATIONS` of the imputer's class)
+           verbose=True,     # progress bar over `steps`
+          ) -> pd.DataFrame: # one row per step, draw and numeric column with holes: mean and sd of its imputed entries
+    "Convergence traces: for each t in `steps`, fit a clone of `imputer` stopped after t iterations and summarise `n_draws` draws."
+    from causalimpute.core import progress
+    param = param or next((p for c, p in ITERATIONS.items() if isinstance(imputer, c)), None)
+    if param is None: raise TypeError(f"{type(imputer).__name__} has no known iteration count: pass param=, the name of the parameter that counts them")
+    frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(X, columns=[f"x{j}" for j in range(np.shape(X)[1])])
+    holes = frame.isna()
+    cols = [c for c in frame.columns if holes[c].any() and pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])]
+    rows = []
+    for t in progress(list(steps), verbose, desc="traces"):
+        est = clone(imputer).set_params(**{param: check_int(t, "steps")})
+        if "verbose" in est.get_params(): est.set_params(verbose=False)
+        for k, D in enumerate(est.fit(X).sample(X, n_draws)):
+            D = D if isinstance(D, pd.DataFrame) else pd.DataFrame(D, columns=frame.columns)
+            rows += [dict(step=t, draw=k, column=c, mean=float(D[c][holes[c]].mean()), sd=float(D[c][holes[c]].std())) for c in cols]
+    return pd.DataFrame(rows)
+
+def plot_traces(trace:pd.DataFrame, # the answer of `traces`
+                axes=None,          # 2 x k matplotlib axes (None: a new figure), k = the columns traced
+               ):                   # the axes
+    "Plot a trace: per column, the mean (top) and sd (bottom) of the imputed entries against the iteration, one line per draw."
+    import matplotlib.pyplot as plt
+    cols = list(dict.fromkeys(trace.column))
+    if axes is None: _, axes = plt.subplots(2, len(cols), figsize=(2.6 * len(cols), 3.6), dpi=72, squeeze=False, sharex=True)
+    for j, c in enumerate(cols):
+        for stat, ax in zip(("mean", "sd"), axes[:, j]):
+            for _, d in trace[trace.column == c].groupby("draw"): ax.plot(d.step, d[stat], lw=1)
+            ax.set_title(f"{c}: {stat}", fontsize=9)
+        axes[1, j].set_xlabel("iteration")
+    plt.tight_layout()
+    return axes
+
+# %% ../nbs/10a_multiple_imputation.ipynb #84a58cd4
+def plot_densities(X,             # the table with holes
+                   draws,         # the imputed tables (a list; one table for a single imputation)
+                   columns=None,  # the columns to draw (None: every column with holes)
+                   axes=None,     # matplotlib axes, one per column (None: a new figure)
+                  ):              # the axes
+    "Per column with holes: observed against imputed entries, densities for numbers (one line per draw), level frequencies for categories."
+    import matplotlib.pyplot as plt
+    from scipy.stats import gaussian_kde
+    draws = [draws] if isinstance(draws, (pd.DataFrame, np.ndarray)) else list(draws)
+    frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(X, columns=[f"x{j}" for j in range(np.shape(X)[1])])
+    draws = [D if isinstance(D, pd.DataFrame) else pd.DataFrame(D, columns=frame.columns) for D in draws]
+    holes = frame.isna()
+    cols = list(columns) if columns is not None else [c for c in frame.columns if holes[c].any()]
+    if axes is None: _, axes = plt.subplots(1, len(cols), figsize=(2.8 * len(cols), 2.4), dpi=72, squeeze=False)
+    axes = np.ravel(axes)
+    for c, ax in zip(cols, axes):
+        obs, h = frame[c][~holes[c]], holes[c].to_numpy()
+        numeric = pd.api.types.is_numeric_dtype(obs) and not pd.api.types.is_bool_dtype(obs) and obs.nunique() > 10
+        if numeric:
+            grid = np.linspace(min(obs.min(), min(D[c][h].min() for D in draws)), max(obs.max(), max(D[c][h].max() for D in draws)), 200)
+            ax.plot(grid, gaussian_kde(obs.astype(float))(grid), color="k", lw=2, label="observed")
+            for k, D in enumerate(draws):
+                vals = D[c][h].astype(float)
+                if vals.nunique() > 1: ax.plot(grid, gaussian_kde(vals)(grid), color="C1", lw=0.8, alpha=0.7, label="imputed" if k == 0 else None)
+        else:
+            levels = list(pd.unique(pd.concat([obs] + [D[c][h] for D in draws]).astype(str)))
+            f_obs = obs.astype(str).value_counts(normalize=True).reindex(levels, fill_value=0)
+            f_imp = pd.concat([D[c][h].astype(str).value_counts(normalize=True).reindex(levels, fill_value=0) for D in draws], axis=1)
+            x = np.arange(len(levels))
+            ax.bar(x - 0.2, f_obs, 0.4, color="k", label="observed")
+            ax.bar(x + 0.2, f_imp.mean(1), 0.4, color="C1", yerr=[f_imp.mean(1) - f_imp.min(1), f_imp.max(1) - f_imp.mean(1)], label="imputed")
+            ax.set_xticks(x, levels, rotation=45, fontsize=8)
+        ax.set_title(str(c), fontsize=9)
+    axes[0].legend(fontsize=8)
+    plt.tight_layout()
+    return axes
+
 # %% ../nbs/10a_multiple_imputation.ipynb #280d7efa
+def _one_rep(make_data, truth, strategies, seed) -> list:
+    "The rows of one repetition of a coverage study: per strategy and parameter, covered or not, the interval's width, the error."
+    T, M = make_data(seed)
+    rows = []
+    for name, run in strategies.items():
+        res = run(T, M, seed).loc[truth.index]
+        rows += [dict(strategy=name, parameter=p, covered=bool(res.ci_low[p] <= truth[p] <= res.ci_high[p]),
+                      width=res.ci_high[p] - res.ci_low[p], error=res.estimate[p] - truth[p]) for p in truth.index]
+    return rows
+
 def coverage(make_data,     # callable(seed) -> (complete table, the same table with holes)
              truth,         # pd.Series: the true value of each parameter
              strategies:dict, # {name: callable(complete, with_holes, seed) -> a table with ci_low, ci_high, estimate per parameter}
              n_reps:int=100,  # repetitions
              seed:int=0,      # seed of the first repetition (the others follow)
+             n_jobs:int=1,    # repetitions run at once, in joblib's worker processes (the callables travel by cloudpickle)
              verbose=True,    # progress bar
             ) -> pd.DataFrame: # per strategy and parameter: coverage, mean interval width, bias, RMSE of the estimate, repetitions
     "A coverage study: over `n_reps` repetitions, how often each strategy's interval holds the true parameter, how wide, how biased."
     from causalimpute.core import progress
-    rows = []
-    for r in progress(range(check_int(n_reps, "n_reps")), verbose, desc="coverage"):
-        T, M = make_data(seed + r)
-        for name, run in strategies.items():
-            res = run(T, M, seed + r).loc[truth.index]
-            rows += [dict(strategy=name, parameter=p, covered=bool(res.ci_low[p] <= truth[p] <= res.ci_high[p]),
-                          width=res.ci_high[p] - res.ci_low[p], error=res.estimate[p] - truth[p]) for p in truth.index]
-    df = pd.DataFrame(rows)
+    seeds = [seed + r for r in range(check_int(n_reps, "n_reps"))]
+    if check_int(n_jobs, "n_jobs") == 1: reps = [_one_rep(make_data, truth, strategies, s) for s in progress(seeds, verbose, desc="coverage")]
+    else:
+        from joblib import Parallel, delayed
+        reps = Parallel(n_jobs=n_jobs, verbose=5 if verbose else 0)(delayed(_one_rep)(make_data, truth, strategies, s) for s in seeds)
+    df = pd.DataFrame([row for rows in reps for row in rows])
     g = df.groupby(["strategy", "parameter"], sort=False)
     return pd.DataFrame(dict(coverage=g.covered.mean(), width=g.width.mean(), bias=g.error.mean(), rmse=g.error.apply(lambda e: np.sqrt((e ** 2).mean())),
                              reps=g.size()))

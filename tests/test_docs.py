@@ -217,6 +217,17 @@ def test_page(site, nb):
     assert not problems, f"{page.name} ({nb.name}):\n  " + "\n  ".join(problems)
 
 
+def test_diagnostic_plots_are_in_the_docs(site):
+    "The multiple-imputation chapter draws its diagnostics (convergence traces, imputed against observed), and its page shows those figures."
+    nb = next(p for p in NBS if p.stem.endswith("multiple_imputation"))
+    assets = set(static_dom(site / page_name(nb)).assets)
+    for call in ("plot_traces(", "plot_densities("):
+        cells = [c for c in nb_cells(nb) if c["cell_type"] == "code" and call in c["source"] and "#| export" not in c["source"]]
+        pngs = ["".join(o["data"]["image/png"]).replace("\n", "") for c in cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+        assert pngs, f"{nb.name}: no cell calling {call[:-1]} has a figure among its outputs"
+        assert any(f"data:image/png;base64,{b}" in assets for b in pngs), f"{page_name(nb)} does not show the figure of {call[:-1]}"
+
+
 def test_search_works_offline(site):
     "The search box finds a chapter's API entry from the home page opened as a file (no server, no network)."
     probe = site / f"_search_probe_{os.getpid()}.html"      # a copy of the home page that types into the search box

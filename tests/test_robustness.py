@@ -359,6 +359,22 @@ def test_miri_sample_mixed():
     pd.testing.assert_frame_equal(small("miri").fit(X).sample(X, n_draws=3)[2], draws[2])
 
 
+def test_miracle_sample_mixed():
+    "MIRACLE's draws of a mixed table, both kinds: valid levels in the column's dtype, observed entries kept, draws differing where missing, reproducible."
+    X = _mixed_blend_table()
+    for draws_kind in ["residual", "bootstrap"]:
+        m = small("miracle", draws=draws_kind).fit(X)
+        draws = m.sample(X, n_draws=3)
+        for d in draws:
+            assert list(d.g.cat.categories) == ["lo", "hi", "never"] and set(d.t) <= {"yes", "no"} and d.notna().all().all()
+            pd.testing.assert_frame_equal(d.where(X.notna()), X, check_dtype=False)
+        hole = X.g.isna() | X.t.isna()
+        assert not (draws[0].loc[hole, ["g", "t"]] == draws[1].loc[hole, ["g", "t"]]).all().all()
+        assert not np.allclose(draws[0].b[X.b.isna()], draws[1].b[X.b.isna()])
+        pd.testing.assert_frame_equal(small("miracle", draws=draws_kind).fit(X).sample(X, n_draws=3)[2], draws[2])
+    with pytest.raises(TypeError, match="holdout > 0"): small("miracle", holdout=0).fit(X).sample(X, 2)
+
+
 def _draw_checks(m, X, n_draws=3):
     "Draws of a fitted MIRI: each keeps the contract on X, observed entries bit-identical, draws differ where missing, the input untouched."
     before = X.copy()
