@@ -1,5 +1,5 @@
 "The notebooks are the source: they must be clean (`nbdev_clean`) and the package in sync (`nbdev_export`)."
-import filecmp, shutil, subprocess, sys
+import filecmp, re, shutil, subprocess, sys
 from pathlib import Path
 from conftest import ROOT
 
@@ -51,3 +51,20 @@ def test_every_exported_parameter_is_documented():
     bare = undocumented_parameters()
     assert not bare, "parameters without a docments comment (document them inline, one per line):\n" + \
         "\n".join(f"  {k}: {', '.join(v)}" for k, v in bare.items())
+
+
+def test_import_cells_hold_only_imports():
+    """A cell with an import is run by nbdev's docs step out of its notebook's order, without the cells before it, so it
+    must hold imports only (a `try`/`except ImportError` around one counts): mixed with code it fails `make docs`."""
+    import ast, json
+    bad = []
+    for nb in sorted((ROOT / "nbs").glob("*.ipynb")):
+        for i, c in enumerate(json.loads(nb.read_text())["cells"]):
+            if c["cell_type"] != "code": continue
+            src = "".join(c["source"])
+            if re.match(r"\s*#\|\s*(export|exports|exporti)\b", src): continue
+            tree = ast.parse("\n".join("" if l.startswith(("%", "!")) else l for l in src.splitlines()))
+            if not any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in ast.walk(tree)): continue
+            if not all(isinstance(n, (ast.Import, ast.ImportFrom, ast.Try)) for n in tree.body):
+                bad.append(f"{nb.name} cell {i}: {src.splitlines()[0][:60]}")
+    assert not bad, "cells that mix imports with other code (move the imports into a cell of their own):\n  " + "\n  ".join(bad)
