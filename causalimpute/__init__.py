@@ -10,7 +10,8 @@ _PUBLIC = {
     "check_imputer": "core", "observed_mask": "core",
     "ampute": "missingness",
     "pool": "multiple_imputation", "analyse": "multiple_imputation", "traces": "multiple_imputation",
-    "plot_traces": "multiple_imputation", "plot_densities": "multiple_imputation",
+    "plot_traces": "multiple_imputation", "plot_densities": "multiple_imputation", "plot_coverage": "multiple_imputation",
+    "coverage": "multiple_imputation",
     "MIRACLE": "miracle",
     "MIRI": "miri",
 }

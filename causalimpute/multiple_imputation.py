@@ -13,7 +13,7 @@ from .miracle import MIRACLE
 from .miri import MIRI
 
 # %% auto #0
-__all__ = ['ITERATIONS', 'pool', 'analyse', 'traces', 'plot_traces', 'plot_densities', 'coverage']
+__all__ = ['ITERATIONS', 'pool', 'analyse', 'traces', 'plot_traces', 'plot_densities', 'coverage', 'plot_coverage']
 
 # %% ../nbs/10a_multiple_imputation.ipynb #b9dcf4bd
 def _estimate(result) -> tuple:
@@ -154,6 +154,7 @@ def plot_densities(X,             # the table with holes
 # %% ../nbs/10a_multiple_imputation.ipynb #280d7efa
 def _one_rep(make_data, truth, strategies, seed) -> list:
     "The rows of one repetition of a coverage study: per strategy and parameter, covered or not, the interval's width, the error."
+    import causalimpute; causalimpute.available_imputers()   # in a worker process too, `make_imputer` knows the built-in imputers
     T, M = make_data(seed)
     rows = []
     for name, run in strategies.items():
@@ -181,3 +182,28 @@ def coverage(make_data,     # callable(seed) -> (complete table, the same table 
     g = df.groupby(["strategy", "parameter"], sort=False)
     return pd.DataFrame(dict(coverage=g.covered.mean(), width=g.width.mean(), bias=g.error.mean(), rmse=g.error.apply(lambda e: np.sqrt((e ** 2).mean())),
                              reps=g.size()))
+
+# %% ../nbs/10a_multiple_imputation.ipynb #ff980e6d
+def plot_coverage(result:pd.DataFrame, # the answer of `coverage` (or its CSV read back with `index_col=[0, 1]`)
+                  nominal:float=0.95,   # the intervals' nominal level: a dashed line
+                  band=(0.90, 0.98),    # (low, high) shaded as acceptable coverage; None: no band
+                  ax=None,              # a matplotlib axis (None: a new figure)
+                  title:str=None,       # the axis' title
+                 ):                     # the axis
+    "Coverage per strategy (rows, in the study's order) with one marker per parameter, against the nominal level."
+    import matplotlib.pyplot as plt
+    strategies = list(dict.fromkeys(result.index.get_level_values(0)))
+    params = list(dict.fromkeys(result.index.get_level_values(1)))
+    if ax is None: _, ax = plt.subplots(figsize=(6.5, 0.32 * len(strategies) + 1.1), dpi=72)
+    if band is not None: ax.axvspan(*band, color="0.9", zorder=0)
+    ax.axvline(nominal, color="0.4", ls="--", lw=1)
+    y = np.arange(len(strategies), dtype=float)
+    for k, p in enumerate(params):
+        cov = result.xs(p, level=1)["coverage"].reindex(strategies).to_numpy()
+        ax.plot(cov, y + 0.5 * (k / max(1, len(params) - 1) - 0.5) * (len(params) > 1), "o", ms=4, label=p)
+    ax.set_yticks(y, strategies, fontsize=8); ax.invert_yaxis(); ax.set_xlim(-0.02, 1.02)
+    ax.set_xlabel(f"coverage of nominal {nominal:.0%} intervals", fontsize=9)
+    ax.legend(fontsize=7, ncol=min(len(params), 6), loc="lower left", frameon=False)
+    if title: ax.set_title(title, fontsize=10)
+    plt.tight_layout()
+    return ax

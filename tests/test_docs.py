@@ -218,10 +218,10 @@ def test_page(site, nb):
 
 
 def test_diagnostic_plots_are_in_the_docs(site):
-    "The multiple-imputation chapter draws its diagnostics (convergence traces, imputed against observed), and its page shows those figures."
+    "The multiple-imputation chapter draws its diagnostics (convergence traces, imputed against observed, coverage), and its page shows those figures."
     nb = next(p for p in NBS if p.stem.endswith("multiple_imputation"))
     assets = set(static_dom(site / page_name(nb)).assets)
-    for call in ("plot_traces(", "plot_densities("):
+    for call in ("plot_traces(", "plot_densities(", "plot_coverage("):
         cells = [c for c in nb_cells(nb) if c["cell_type"] == "code" and call in c["source"] and "#| export" not in c["source"]]
         pngs = ["".join(o["data"]["image/png"]).replace("\n", "") for c in cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
         assert pngs, f"{nb.name}: no cell calling {call[:-1]} has a figure among its outputs"
