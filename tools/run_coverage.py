@@ -1,0 +1,62 @@
+"""Run chapter 10a's full coverage studies in batches of repetitions, each batch saved, then combine them.
+
+`python tools/run_coverage.py simulation 100 10` (then `bootstrap 50 10`, `wine_quality_red 100 10`) runs repetitions 0-9, 10-19, ...
+of a study -- the same repetitions as one `coverage(..., n_reps=100)` call -- in 2 worker processes, skipping batches already saved
+under bench/coverage/batches/; `python tools/run_coverage.py combine` writes bench/coverage/{simulation,wine_quality_red}.csv, the
+tables chapter 10a reads. Run from nbs/ (the notebook's definitions are executed as the chapter runs them).
+"""
+import sys, time
+import pandas as pd, numpy as np
+from pathlib import Path
+from execnb.nbio import read_nb
+ROOT = Path(__file__).resolve().parents[1]
+out = ROOT / "bench" / "coverage" / "batches"
+
+def combine(study, parts):
+    "One study's table from its batches (and extra strategy runs): per strategy and parameter, weighted by repetitions."
+    df = pd.concat([pd.read_csv(f, index_col=[0, 1]) for p in parts for f in sorted(out.glob(f"{p}_[0-9][0-9][0-9].csv"))])
+    order = list(dict.fromkeys(df.index))
+    w = df.reps
+    g = lambda col: (df[col] * w).groupby(level=[0, 1], sort=False).sum() / w.groupby(level=[0, 1], sort=False).sum()
+    res = pd.DataFrame(dict(coverage=g("coverage"), width=g("width"), bias=g("bias"),
+                            rmse=np.sqrt((df.rmse ** 2 * w).groupby(level=[0, 1], sort=False).sum() / w.groupby(level=[0, 1], sort=False).sum()),
+                            reps=w.groupby(level=[0, 1], sort=False).sum())).loc[order]
+    res.index.names = ["strategy", "parameter"]
+    res.to_csv(ROOT / "bench" / "coverage" / f"{study}.csv"); print(res.reps.groupby(level=0, sort=False).min().to_string())
+
+if sys.argv[1] == "combine":
+    combine("simulation", ["simulation", "bootstrap"]); combine("wine_quality_red", ["wine_quality_red"]); sys.exit()
+which = sys.argv[1]; n_reps = int(sys.argv[2]); batch = int(sys.argv[3])
+out.mkdir(parents=True, exist_ok=True)
+nb = read_nb(ROOT / 'nbs' / '10a_multiple_imputation.ipynb')
+g = {'__name__': '__main__'}
+for c in nb.cells:
+    if c.cell_type != 'code': continue
+    s = c.source
+    if s.startswith('#| slow'): continue
+    if s.startswith('#| export') and 'def coverage' in s: continue
+    if 'coverage(make_data, TRUE' in s or 'plot_' in s or 'traces(' in s: continue
+    exec(s, g)
+    if 'make_data =' in s: break
+exec('from pathlib import Path\nimport causalimpute', g)
+from causalimpute.multiple_imputation import coverage as cov
+if which == 'simulation':
+    single, multiple = g['single'], g['multiple']
+    strategies = {**g['STRATEGIES'], "single: MissForest": single("missforest"), "single: MIRACLE": single("miracle"),
+                  "multiple: MIRI (m=10)": multiple("miri"), "multiple: MIRACLE residual (m=10)": multiple("miracle", draws="residual")}
+    make, truth = g['make_data'], g['TRUE']
+elif which == 'bootstrap':
+    strategies = {"multiple: MIRACLE bootstrap (m=10)": g['multiple']("miracle")}
+    make, truth = g['make_data'], g['TRUE']
+else:
+    src = next(c.source for c in nb.cells if c.source.startswith('#| slow') and 'wine_holes' in c.source)
+    src = '\n'.join(l for l in src.splitlines() if not l.startswith(('wine = coverage', 'STUDIES.mkdir')))
+    exec('from causalimpute.datasets import load_dataset', g); exec(src, g)
+    strategies, make, truth = g['wine_strategies'], g['wine_holes'], g['WTRUE']
+for s0 in range(0, n_reps, batch):
+    f = out / f"{which}_{s0:03d}.csv"
+    if f.exists(): continue
+    t = time.time()
+    r = cov(make, truth, strategies, n_reps=min(batch, n_reps - s0), seed=s0, n_jobs=2, verbose=False)
+    r.to_csv(f); print(which, s0, round(time.time() - t), flush=True)
+print("done", which)
