@@ -38,7 +38,6 @@ for c in nb.cells:
     if 'coverage(make_data, TRUE' in s or 'plot_' in s or 'traces(' in s: continue
     exec(s, g)
     if 'make_data =' in s: break
-exec('from pathlib import Path\nimport causalimpute', g)
 from causalimpute.multiple_imputation import coverage as cov
 if which == 'simulation':
     single, multiple = g['single'], g['multiple']
