@@ -15,11 +15,12 @@ from sklearn.impute import IterativeImputer, KNNImputer
 from sklearn.base import clone
 from sklearn.linear_model import BayesianRidge, LogisticRegression
 from sklearn.ensemble import ExtraTreesRegressor, RandomForestRegressor, ExtraTreesClassifier, RandomForestClassifier
-from .core import Imputer, register_imputer, progress, check_int, check_real, check_choice, check_bool
+import pandas as pd
+from .core import Imputer, register_imputer, make_imputer, holdout_mask, progress, check_int, check_real, check_choice, check_bool
 
 # %% auto #0
 __all__ = ['MeanImputer', 'MedianImputer', 'KNN', 'ChainedEquations', 'MICE', 'MissForest', 'GAIN', 'sinkhorn_potentials',
-           'entropic_ot', 'sinkhorn_divergence', 'OTImputer']
+           'entropic_ot', 'sinkhorn_divergence', 'OTImputer', 'AutoImputer']
 
 # %% ../nbs/04_baselines.ipynb #f5983dbb
 def _design(est, Z:np.ndarray) -> tuple:
@@ -494,3 +495,61 @@ class OTImputer(Imputer):
         X, _ = _ot_optimise(X, miss, self.eps_, kw["n_iter"], kw["batch"], kw["lr"], kw["scaling"], self.verbose, "OT (new rows)",
                             reference=self.imputed_)
         return self.encoder_.collapse(X.double().cpu().numpy())
+
+# %% ../nbs/04_baselines.ipynb #c69e550b
+@register_imputer("auto")
+class AutoImputer(Imputer):
+    "Per column, the candidate imputer with the lowest error on held-out observed entries (a selection as in HyperImpute)."
+    handles_categorical = True
+    def __init__(self,
+                 candidates=("mean", "knn", "mice", "missforest"),  # registry names of the imputers to choose from
+                 holdout=0.1,            # share of each incomplete column's observed entries held out to score them
+                 min_count=5,            # fewer held-out entries in a column: the candidate best over all columns
+                 seed=None,              # random seed (int) of the held-out entries and of the candidates
+                 device="auto",          # passed to the candidates
+                 verbose=True,           # a progress bar over the candidates
+                 categorical=None,       # columns to treat as categorical besides category, bool and text ones (names or positions)
+                ):
+        super().__init__(seed, device, verbose, categorical)
+        self.candidates, self.holdout, self.min_count = candidates, holdout, min_count
+
+    def _make(self, name):
+        if not isinstance(name, str) or name.lower() == "auto":
+            raise ValueError(f"candidates must be registry names other than 'auto', got {name!r}")
+        try: imp = make_imputer(name, seed=self.seed_, device=self.device, verbose=False)
+        except ValueError as e: raise ValueError(f"candidate {name!r} is not a known imputer: {e}") from None
+        cat = [int(j) for j in np.flatnonzero(self.encoder_.categorical)]
+        if cat and not (imp.handles_categorical and "categorical" in imp.get_params(deep=False)):
+            raise TypeError(f"candidate {name!r} imputes numeric columns only, and this table has categorical columns")
+        if "categorical" in imp.get_params(deep=False): imp.set_params(categorical=cat or None)   # the codes are categorical here
+        return imp
+
+# %% ../nbs/04_baselines.ipynb #8ce3e2ff
+@patch
+def _fit(self:AutoImputer, Z, mask):
+    "Fit every candidate without the held-out entries, score it per column on them, and keep the best per column."
+    names = [self.candidates] if isinstance(self.candidates, str) else list(self.candidates)
+    if not names: raise ValueError("candidates must name at least one imputer")
+    check_real(self.holdout, "holdout", 0, 0.5, low_open=True, high_open=True); check_int(self.min_count, "min_count")
+    H = holdout_mask(mask, self.holdout, np.random.default_rng(self.seed_))
+    seen, cat, cols = np.where(mask & ~H, Z, np.nan), self.encoder_.categorical, self._feature_names()
+    scores, fitted = {}, {}
+    for name in progress(names, self.verbose, desc="auto"):
+        imp = self._make(name)
+        P = np.asarray(imp.fit_transform(seen), dtype=np.float64)
+        err = np.where(cat, (P != Z).astype(np.float64), (P - Z) ** 2)
+        scores[name], fitted[name] = [err[H[:, j], j].mean() if H[:, j].sum() >= self.min_count else np.nan for j in range(Z.shape[1])], imp
+    self.scores_ = pd.DataFrame(scores, index=cols)
+    rel = self.scores_.div(self.scores_.min(axis=1), axis=0).replace(np.inf, np.nan)   # each column's errors over its best one
+    overall = rel.mean().idxmin() if rel.notna().any().any() else names[0]
+    self.choice_ = pd.Series([r.idxmin() if r.notna().any() else overall for _, r in self.scores_.iterrows()], index=cols, name="choice")
+    self.imputers_ = {n: fitted[n] for n in dict.fromkeys(self.choice_)}
+
+@patch
+def _impute(self:AutoImputer, Z, mask):
+    "Each column with holes from its chosen candidate (a candidate runs only if it is chosen for a column with holes here)."
+    out, choice = Z.copy(), self.choice_.to_numpy()
+    for name, imp in self.imputers_.items():
+        cols = (choice == name) & ~mask.all(0)
+        if cols.any(): out[:, cols] = np.asarray(imp.transform(Z), dtype=np.float64)[:, cols]
+    return np.where(mask, Z, out)

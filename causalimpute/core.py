@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 __all__ = ['FREE_TEXT', 'observed_mask', 'as_float_table', 'TableEncoder', 'hide', 'check_int', 'check_real', 'check_choice',
            'check_bool', 'fit_scaler', 'resolve_device', 'check_seed', 'torch_seed', 'torch_threads', 'progress',
            'validate_for', 'finish', 'Imputer', 'check_imputer', 'register_imputer', 'available_imputers',
-           'make_imputer']
+           'make_imputer', 'holdout_mask']
 
 # %% ../nbs/00_core.ipynb #a0e50f8d
 def observed_mask(X, # a table: ndarray or DataFrame, NaN (or pandas' NA) where missing
@@ -693,3 +693,24 @@ def make_imputer(name:str, # a registered name, e.g. "mice" (case-insensitive)
         raise ValueError(f"unknown imputer {name!r}; available: {', '.join(sorted(_REGISTRY)) or 'none'} (a built-in imputer registers "
                          "when its module is imported: `from causalimpute import make_imputer` imports them all)")
     return _REGISTRY[name.lower()](**kwargs)
+
+# %% ../nbs/00_core.ipynb #3f3f0981
+def holdout_mask(mask,                     # bool n x d, True = observed
+                 frac:float,               # share of each incomplete column's observed entries to hold out
+                 rng:np.random.Generator,  # source of the choice
+                 min_left:int=1,           # observed entries every row keeps
+                ) -> np.ndarray:           # bool n x d, True = held out
+    "Hide `int(frac * observed)` observed entries of each incomplete column (True = held out), never a row's last `min_left` entries."
+    H, left = np.zeros_like(mask, dtype=bool), mask.sum(1)
+    for j in np.flatnonzero(~mask.all(0)):
+        k, cand = int(frac * mask[:, j].sum()), np.flatnonzero(mask[:, j] & (left > min_left))
+        if k == 0 or len(cand) == 0: continue
+        pick = rng.choice(cand, size=min(k, len(cand)), replace=False)
+        H[pick, j] = True; left[pick] -= 1
+    return H
+
+# %% ../nbs/00_core.ipynb #691dbe7c
+@patch
+def _feature_names(self:Imputer) -> list:
+    "The training columns' names as strings (x0, x1, ... for an array)."
+    return [str(c) for c in self.columns_] if self.columns_ is not None else [f"x{j}" for j in range(self.n_features_in_)]

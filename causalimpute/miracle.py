@@ -13,13 +13,13 @@ from fastcore.basics import patch
 from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 from . import baselines  # noqa: F401  (registers the baselines MIRACLE refines, so they are known by name)
-from .core import Imputer, register_imputer, make_imputer, progress, torch_threads, check_int, check_real, check_choice
+from .core import Imputer, register_imputer, make_imputer, holdout_mask, progress, torch_threads, check_int, check_real, check_choice
 from .acyclicity import acyclicity, adjacency_from_weights, AcyclicityPenalty
 from .moments import moment_penalty
 
 # %% auto #0
-__all__ = ['MiracleNet', 'miracle_loss', 'batches', 'WindowAverage', 'MIRACLE', 'predict_features', 'holdout_mask',
-           'blend_weights', 'residual_sd']
+__all__ = ['MiracleNet', 'miracle_loss', 'batches', 'WindowAverage', 'MIRACLE', 'predict_features', 'blend_weights',
+           'effective_count', 'residual_sd', 'predict_indicators', 'missing_odds']
 
 # %% ../nbs/07_miracle.ipynb #036f5f21
 class MiracleNet(nn.Module):
@@ -163,9 +163,10 @@ class MIRACLE(Imputer):
     "MIRACLE (Kyono et al., 2021): refines a baseline imputation with a causally regularised network over features and missingness indicators."
     handles_categorical = True     # a categorical column is one node: one-hot inputs as one group, a softmax head
     def __init__(self,
-                 baseline="mean",          # imputer to refine: a registry name ("mean", "knn", "mice", "missforest", "gain", "ot") or an Imputer
+                 baseline="mean",          # imputer to refine: a registry name ("mean", "knn", "mice", "missforest", "gain", "ot", "auto") or an Imputer
                  hidden=32,                # width of the input and shared hidden layers
-                 epochs=400,               # training epochs
+                 epochs=400,               # training epochs (at most: see `max_steps`)
+                 max_steps=5000,           # Adam steps at most: a large table gets fewer epochs (None: always `epochs`)
                  batch_size=256,           # rows per Adam step (the whole table when it has fewer rows)
                  lr=1e-3,                  # Adam learning rate
                  acyclicity_weight=0.1,    # beta1, weight of R1 = rho/2 h^2 + alpha h
@@ -179,6 +180,7 @@ class MIRACLE(Imputer):
                  penalty_every=10,         # epochs between updates of rho, alpha (schedule="augmented_lagrangian")
                  eps=0.01,                 # propensities clipped to [eps, 1 - eps] in R2
                  holdout=0.1,              # observed share per incomplete column held out to blend baseline and refinement (0: the paper's)
+                 holdout_weights="uniform", # held-out entries counted equally ("uniform") or weighted by their odds of being missing ("odds")
                  draws="bootstrap",        # `sample`: "bootstrap" (a refit on resampled rows per draw: proper) or "residual" (one fit: m times cheaper)
                  seed=None,                # random seed (int) for a reproducible fit; None draws a fresh one
                  device="auto",            # 'auto' (GPU when present), 'cpu', 'cuda'
@@ -186,10 +188,10 @@ class MIRACLE(Imputer):
                  categorical=None,         # columns to treat as categorical besides category, bool and text ones (names or positions)
                 ):
         super().__init__(seed, device, verbose, categorical)
-        self.baseline, self.hidden, self.epochs, self.batch_size, self.lr = baseline, hidden, epochs, batch_size, lr
+        self.baseline, self.hidden, self.epochs, self.max_steps, self.batch_size, self.lr = baseline, hidden, epochs, max_steps, batch_size, lr
         self.acyclicity_weight, self.moment_weight, self.sparsity_weight = acyclicity_weight, moment_weight, sparsity_weight
         self.indicator_weight, self.window, self.schedule, self.rho, self.alpha = indicator_weight, window, schedule, rho, alpha
-        self.penalty_every, self.eps, self.holdout, self.draws = penalty_every, eps, holdout, draws
+        self.penalty_every, self.eps, self.holdout, self.holdout_weights, self.draws = penalty_every, eps, holdout, holdout_weights, draws
 
 # %% ../nbs/07_miracle.ipynb #20bbb0f4
 @patch
@@ -202,6 +204,8 @@ def _check_params(self:MIRACLE) -> AcyclicityPenalty:
     for name in ("eps", "holdout"): check_real(getattr(self, name), name, 0, 0.5, high_open=True)
     check_choice(self.schedule, "schedule", ("fixed", "augmented_lagrangian"))
     check_choice(self.draws, "draws", ("bootstrap", "residual"))
+    check_choice(self.holdout_weights, "holdout_weights", ("odds", "uniform"))
+    if self.max_steps is not None: check_int(self.max_steps, "max_steps")
     return AcyclicityPenalty(self.rho, self.alpha, self.schedule)
 
 # %% ../nbs/07_miracle.ipynb #e26fa9e9
@@ -222,7 +226,7 @@ def _make_baseline(self:MIRACLE,
         names = [self._feature_names()[j] for j in categorical] if hasattr(self, "n_features_in_") else [str(j) for j in categorical]
         raise TypeError(f"baseline {type(base).__name__} imputes numeric columns only, and {', '.join(names[:5])} "
                         f"{'is' if len(names) == 1 else 'are'} categorical: refine a baseline of mixed tables "
-                        "(mean, median, knn, mice, missforest, gain, ot, miri)")
+                        "(mean, median, knn, mice, missforest, gain, ot, miri, auto)")
     if told: base.set_params(categorical=[int(j) for j in categorical] or None)   # our encoder decides which columns are categorical
     return base
 
@@ -253,6 +257,14 @@ def _epoch(self:MIRACLE, X, M, R, opt, gen, epoch:int) -> np.ndarray:
                                  "try a smaller lr or smaller regularisation weights")
     return row
 
+# %% ../nbs/07_miracle.ipynb #7b8d22e6
+@patch
+def _n_epochs(self:MIRACLE, n:int) -> int:
+    "The epochs to run on `n` rows: `epochs`, or fewer when they would take more than `max_steps` Adam steps (never fewer than `window`)."
+    if self.max_steps is None: return self.epochs
+    per_epoch = -(-n // max(1, min(self.batch_size, n)))                  # batches per epoch
+    return min(self.epochs, max(self.window, -(-self.max_steps // per_epoch)))
+
 # %% ../nbs/07_miracle.ipynb #d8f812e7
 @patch
 def _train(self:MIRACLE, Z0, mask, held=None):
@@ -268,7 +280,8 @@ def _train(self:MIRACLE, Z0, mask, held=None):
     refresh = hole | held[:, self.net_.input_group]
     rows = torch.nonzero(refresh.any(1)).flatten()                     # only these rows have entries to refresh or predict
     opt, avg, hist = torch.optim.Adam(self.net_.parameters(), lr=self.lr), WindowAverage(self.window), []
-    for epoch in progress(range(self.epochs), self.verbose, desc="MIRACLE"):
+    self.epochs_ = self._n_epochs(n)
+    for epoch in progress(range(self.epochs_), self.verbose, desc="MIRACLE"):
         row = self._epoch(X, M, M * ~held, opt, gen, epoch)           # reconstruction: observed and not held out
         hist.append(list(row) + [self.penalty_.rho, self.penalty_.alpha])
         with torch.no_grad():                                          # bootstrap: predict the rows with holes
@@ -279,21 +292,6 @@ def _train(self:MIRACLE, Z0, mask, held=None):
     if len(rows): X[rows] = torch.where(refresh[rows], avg.mean(), X[rows])
     return X.double().cpu().numpy()
 
-# %% ../nbs/07_miracle.ipynb #98395a48
-def holdout_mask(mask,                     # bool n x d, True = observed
-                 frac:float,               # share of each incomplete column's observed entries to hold out
-                 rng:np.random.Generator,  # source of the choice
-                 min_left:int=1,           # observed entries every row keeps
-                ) -> np.ndarray:           # bool n x d, True = held out
-    "Hide `int(frac * observed)` observed entries of each incomplete column (True = held out), never a row's last `min_left` entries."
-    H, left = np.zeros_like(mask, dtype=bool), mask.sum(1)
-    for j in np.flatnonzero(~mask.all(0)):
-        k, cand = int(frac * mask[:, j].sum()), np.flatnonzero(mask[:, j] & (left > min_left))
-        if k == 0 or len(cand) == 0: continue
-        pick = rng.choice(cand, size=min(k, len(cand)), replace=False)
-        H[pick, j] = True; left[pick] -= 1
-    return H
-
 # %% ../nbs/07_miracle.ipynb #61296481
 def blend_weights(refined,            # the refinement's predictions, n x p (a design: a categorical block holds level probabilities)
                   baseline,           # the baseline's out-of-sample predictions, n x p (a categorical block one-hot)
@@ -302,16 +300,26 @@ def blend_weights(refined,            # the refinement's predictions, n x p (a d
                   prior:float=50,     # pseudo-entries of the pooled weight in each feature's estimate (0: features separately)
                   min_count:int=10,   # fewer held-out entries in all: every weight is 1 (the refinement)
                   groups=None,        # the feature of each of the p design columns (None: p = d, one column per feature)
+                  weights=None,       # n x d importance weight of each held-out entry (`missing_odds`); None: all 1
                  ) -> np.ndarray:     # one weight in [0, 1] per feature
-    "Per feature, the w minimising the squared error (a categorical block: the Brier score) of baseline + w (refined - baseline) on the `held` entries, shrunk toward the pooled w."
-    def ls(d, e): return float(np.clip(d @ e / (d @ d), 0.0, 1.0)) if d @ d > 0 else 1.0
+    "Per feature, the w minimising the weighted squared error (a categorical block: the Brier score) of baseline + w (refined - baseline) on the `held` entries, shrunk toward the pooled w."
+    def ls(d, e, v): return float(np.clip((v * d) @ e / ((v * d) @ d), 0.0, 1.0)) if (v * d) @ d > 0 else 1.0
     D, E = refined - baseline, truth - baseline
     g = np.arange(held.shape[1]) if groups is None else np.asarray(groups)
-    Hd = held[:, g]                                                  # the design entries of the held-out entries
+    V = np.ones(held.shape) if weights is None else np.asarray(weights, dtype=np.float64)
+    Hd, Vd = held[:, g], V[:, g]                                     # the design entries of the held-out entries, their weights
     if held.sum() < min_count: return np.ones(held.shape[1])
-    pooled, n = ls(D[Hd], E[Hd]), held.sum(0)
-    own = np.array([ls(D[:, g == j][Hd[:, g == j]], E[:, g == j][Hd[:, g == j]]) for j in range(held.shape[1])])
+    pooled, n = ls(D[Hd], E[Hd], Vd[Hd]), effective_count(V, held)
+    own = np.array([ls(D[:, g == j][Hd[:, g == j]], E[:, g == j][Hd[:, g == j]], Vd[:, g == j][Hd[:, g == j]]) for j in range(held.shape[1])])
     return (n * own + prior * pooled) / (n + prior)
+
+def effective_count(weights,    # n x d importance weights
+                    held,       # bool n x d: the entries that count
+                   ) -> np.ndarray:  # per column: (sum w)^2 / sum w^2 over its `held` entries (its count when the weights are equal)
+    "Kish's effective number of held-out entries in each column: unequal weights count as fewer entries."
+    V = np.where(held, weights, 0.0)
+    s1, s2 = V.sum(0), (V ** 2).sum(0)
+    return np.divide(s1 ** 2, s2, out=np.zeros(held.shape[1]), where=s2 > 0)
 
 # %% ../nbs/07_miracle.ipynb #697d8081
 def residual_sd(pred,             # the blend's predictions, n x p (a design)
@@ -320,40 +328,103 @@ def residual_sd(pred,             # the blend's predictions, n x p (a design)
                 groups,           # the feature of each of the p design columns
                 categorical,      # bool per feature
                 min_count:int=5,  # fewer held-out entries in a numeric column: the pooled spread
+                weights=None,     # n x d importance weight of each held-out entry (`missing_odds`); None: all 1
                ) -> np.ndarray:   # per feature: the RMS held-out error (NaN for categorical ones, and all NaN with nothing held out)
-    "The root mean squared error of the predictions `pred` on the held-out entries of each numeric feature, pooled where a feature has few."
+    "The (weighted) root mean squared error of the predictions `pred` on the held-out entries of each numeric feature, pooled where a feature has few."
     groups, sd = np.asarray(groups), np.full(Z.shape[1], np.nan)
+    V = np.ones(held.shape) if weights is None else np.asarray(weights, dtype=np.float64)
     num = [j for j in range(Z.shape[1]) if not categorical[j]]
     err = {j: Z[held[:, j], j] - pred[held[:, j], int(np.flatnonzero(groups == j)[0])] for j in num}
-    pooled = np.concatenate([err[j] for j in num]) if num else np.zeros(0)
-    if len(pooled) == 0: return sd
-    for j in num: sd[j] = np.sqrt(np.mean((err[j] if len(err[j]) >= min_count else pooled) ** 2))
+    v = {j: V[held[:, j], j] for j in num}
+    if not num or sum(len(e) for e in err.values()) == 0: return sd
+    pooled = np.concatenate([err[j] for j in num]), np.concatenate([v[j] for j in num])
+    for j in num:
+        e, w = (err[j], v[j]) if len(err[j]) >= min_count else pooled
+        sd[j] = np.sqrt(np.sum(w * e ** 2) / np.sum(w))
     return sd
+
+# %% ../nbs/07_miracle.ipynb #8d155b75
+def predict_indicators(net:MiracleNet,   # the network
+                       X,                # rows, n x p (a design)
+                       chunk:int=4096,   # rows per forward pass
+                      ) -> torch.Tensor: # n x |S|: P(R_j = 1 | x) for the features with holes, in `missing_cols` order
+    "The indicator heads' probabilities that each feature with holes is observed, computed `chunk` rows at a time."
+    out = [torch.sigmoid(net(X[s:s + chunk])[1]) for s in range(0, len(X), chunk)]
+    return torch.cat(out) if out else X.new_zeros((0, net.W3.shape[0] - net.p))
+
+def missing_odds(p_observed,       # n x d: P(R_j = 1 | x) per entry (1 where a column is complete)
+                 held,             # bool n x d: the held-out entries
+                 eps:float=0.01,   # p clipped to [eps, 1 - eps]
+                ) -> np.ndarray:   # n x d: the weights, mean 1 over each column's held-out entries, 0 elsewhere
+    "Importance weights of the held-out entries: the odds (1 - p) / p of being missing, scaled to mean 1 over each column's held-out entries."
+    p = np.clip(np.asarray(p_observed, dtype=np.float64), eps, 1 - eps)
+    V = np.where(held, (1 - p) / p, 0.0)
+    s, k = V.sum(0), held.sum(0)
+    return np.divide(V * k, s, out=np.zeros_like(V), where=s > 0)
+
+# %% ../nbs/07_miracle.ipynb #4b1718d1
+@patch
+def _bootstrap(self:MIRACLE, D0, hole) -> np.ndarray:
+    "`window` bootstrap passes of the fitted network from the design `D0`: the entries `hole` (n x p) replaced by the running average of its predictions."
+    X = torch.as_tensor(D0, dtype=torch.float32, device=self.device_)
+    hole, avg = torch.as_tensor(hole, device=self.device_), WindowAverage(self.window)
+    with torch.no_grad(), torch_threads(1, self.device_):
+        for _ in range(self.window):
+            avg.push(predict_features(self.net_, X)); X = torch.where(hole, avg.mean(), X)
+    return X.double().cpu().numpy()
 
 # %% ../nbs/07_miracle.ipynb #a08bc1c7
 @patch
-def _feature_names(self:MIRACLE) -> list:
-    "The training columns' names as strings (x0, x1, ... for an array)."
-    return [str(c) for c in self.columns_] if self.columns_ is not None else [f"x{j}" for j in range(self.n_features_in_)]
+def _fit_baseline(self:MIRACLE, Z, mask, H) -> tuple:
+    "Fit the baseline once, without the held-out entries `H`: (its imputation of the holes, its out-of-sample predictions of `H`), observed entries kept."
+    cat = np.flatnonzero(self.encoder_.categorical)
+    self.baseline_ = self._make_baseline(cat)
+    fit = mask & ~H
+    B = np.where(fit, Z, np.asarray(self.baseline_.fit_transform(np.where(fit, Z, np.nan)), dtype=np.float64))
+    if not H.any(): return B, B
+    return np.where(mask, Z, np.asarray(self.baseline_.transform(Z), dtype=np.float64)), B   # the holes: the same fit, every observed entry
+
+@patch
+def _holdout_weights(self:MIRACLE, Z0, R, mask, H) -> np.ndarray:
+    "The held-out entries' weights (n x d): their odds of being missing by the indicator heads (`holdout_weights='odds'`), or 1."
+    if self.holdout_weights == "uniform" or not H.any(): return H.astype(np.float64)
+    g = self.net_.input_group.cpu().numpy()
+    X = np.where(~mask[:, g], R, self.encoder_.one_hot(Z0))                  # what the network saw last: observed entries, refined holes
+    P = np.ones(mask.shape)
+    with torch.no_grad(), torch_threads(1, self.device_):
+        P[:, self.missing_cols_] = predict_indicators(self.net_, torch.as_tensor(X, dtype=torch.float32, device=self.device_)).double().cpu().numpy()
+    return missing_odds(P, H, self.eps)
 
 @patch
 def _fit_impute(self:MIRACLE, Z, mask):
     "Fit baseline, network and blend on `Z` (standardised numbers, level indices); return its imputation (holes: baseline + blend_ (refined - baseline))."
     self.penalty_ = self._check_params()
-    enc = self.encoder_; cat = np.flatnonzero(enc.categorical)
-    self.baseline_, self.train_mask_ = self._make_baseline(cat), mask      # the mask: for the bootstrap refits of `sample`
-    self.baseline_imputation_ = Z0 = np.where(mask, Z, np.asarray(self.baseline_.fit_transform(Z), dtype=np.float64))
+    enc, self.train_mask_ = self.encoder_, mask                               # the mask: for the bootstrap refits of `sample`
     H = holdout_mask(mask, self.holdout, np.random.default_rng(self.seed_))
-    fit = mask & ~H
-    B = np.where(fit, Z, np.asarray(self._make_baseline(cat).fit_transform(np.where(fit, Z, np.nan)), dtype=np.float64)) if H.any() else Z0
+    Z0, B = self._fit_baseline(Z, mask, H); self.baseline_imputation_ = Z0
     with torch_threads(1, self.device_): R = self._train(Z0, mask, H)        # a design: level probabilities in categorical blocks
     g = self.net_.input_group.cpu().numpy()
-    w = blend_weights(R, enc.one_hot(B), enc.one_hot(Z), H, groups=g if self.net_.mixed else None)
+    if H.any():                                                              # the held-out entries predicted as holes are: without their values
+        rows = np.flatnonzero(H.any(1))
+        R[rows] = np.where(H[rows][:, g], self._bootstrap(enc.one_hot(B[rows]), ~(mask & ~H)[rows][:, g]), R[rows])
+    V = self._holdout_weights(Z0, R, mask, H)
+    w = blend_weights(R, enc.one_hot(B), enc.one_hot(Z), H, groups=g if self.net_.mixed else None, weights=V)
     self.blend_ = pd.Series(w, index=self._feature_names(), name="blend")
     P = enc.one_hot(B); P = P + w[g] * (R - P)                              # the blend's out-of-sample predictions of the held-out entries
-    self.draw_sd_ = residual_sd(P, Z, H, g, enc.categorical)
+    self.draw_sd_ = residual_sd(P, Z, H, g, enc.categorical, weights=V)
+    self._keep_heldout(Z, H, V, enc.one_hot(B), R, P)
     D0 = enc.one_hot(Z0)
     return np.where(mask, Z, enc.collapse(D0 + w[g] * (R - D0)))           # a categorical hole: its most probable level
+
+# %% ../nbs/07_miracle.ipynb #a5680ca4
+@patch
+def _keep_heldout(self:MIRACLE, Z, H, V, B, R, P):
+    "`heldout_`: one row per held-out entry of a numeric feature, in standardised units: its truth, the baseline's, refinement's and blend's predictions, its weight."
+    g, names, rows = self.net_.input_group.cpu().numpy(), self._feature_names(), []
+    for j in np.flatnonzero(H.any(0) & ~self.encoder_.categorical):
+        i, c = np.flatnonzero(H[:, j]), int(np.flatnonzero(g == j)[0])
+        rows.append(pd.DataFrame(dict(row=i, column=names[j], truth=Z[i, j], baseline=B[i, c], refined=R[i, c], blend=P[i, c], weight=V[i, j])))
+    self.heldout_ = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["row", "column", "truth", "baseline", "refined", "blend", "weight"])
 
 # %% ../nbs/07_miracle.ipynb #e04a0c9f
 @patch
@@ -364,14 +435,8 @@ def _fit(self:MIRACLE, Z, mask): self._fit_impute(Z, mask)
 def _design(self:MIRACLE, Z, mask) -> np.ndarray:
     "The blended imputation of rows `Z` as a design (level probabilities in categorical blocks): the fitted baseline's imputation, `window` bootstrap passes of the fitted network, the fitted blend."
     enc, g = self.encoder_, self.net_.input_group.cpu().numpy()
-    Z0 = np.where(mask, Z, np.asarray(self.baseline_.transform(Z), dtype=np.float64))
-    D0 = enc.one_hot(Z0)
-    X = torch.as_tensor(D0, dtype=torch.float32, device=self.device_)
-    hole, avg = ~torch.as_tensor(mask[:, g], device=self.device_), WindowAverage(self.window)
-    with torch.no_grad(), torch_threads(1, self.device_):
-        for _ in range(self.window):
-            avg.push(predict_features(self.net_, X)); X = torch.where(hole, avg.mean(), X)
-    return D0 + self.blend_.to_numpy()[g] * (X.double().cpu().numpy() - D0)
+    D0 = enc.one_hot(np.where(mask, Z, np.asarray(self.baseline_.transform(Z), dtype=np.float64)))
+    return D0 + self.blend_.to_numpy()[g] * (self._bootstrap(D0, ~mask[:, g]) - D0)
 
 @patch
 def _impute(self:MIRACLE, Z, mask):

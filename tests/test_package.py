@@ -29,7 +29,7 @@ def test_import_is_light():
 def test_make_imputer_knows_every_builtin():
     "Through the package, the registry holds every built-in imputer, without importing anything by hand first."
     out = _fresh("import causalimpute; print(','.join(causalimpute.available_imputers()))")
-    assert out.split(",") == ["gain", "knn", "mean", "median", "mice", "miracle", "miri", "missforest", "ot"], out
+    assert out.split(",") == ["auto", "gain", "knn", "mean", "median", "mice", "miracle", "miri", "missforest", "ot"], out
     out = _fresh("from causalimpute import make_imputer; print(type(make_imputer('miri')).__name__)")
     assert out == "MIRI"
 

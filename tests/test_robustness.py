@@ -45,6 +45,7 @@ SMALL = {
     "ot": dict(n_iter=5, batch_size=8),
     "miri": dict(n_rounds=2, n_epochs=2, n_epochs_first=2, batch_size=32, hidden=16, depth=1, n_steps=3, inference_batch=64),
     "miracle": dict(baseline="mean", hidden=8, epochs=3, batch_size=32, window=2),
+    "auto": dict(candidates=("mean", "knn")),
 }
 EXAMPLES = dict(mean=10, median=10, knn=10, mice=4, missforest=5)   # hypothesis examples per scenario; 4 for the others (neural)
 
