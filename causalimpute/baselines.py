@@ -16,7 +16,7 @@ from sklearn.base import clone
 from sklearn.linear_model import BayesianRidge, LogisticRegression
 from sklearn.ensemble import ExtraTreesRegressor, RandomForestRegressor, ExtraTreesClassifier, RandomForestClassifier
 import pandas as pd
-from .core import Imputer, register_imputer, make_imputer, holdout_mask, progress, check_int, check_real, check_choice, check_bool
+from .core import Imputer, register_imputer, child_imputer, holdout_mask, progress, check_int, check_real, check_choice, check_bool
 
 # %% auto #0
 __all__ = ['MeanImputer', 'MedianImputer', 'KNN', 'ChainedEquations', 'MICE', 'MissForest', 'GAIN', 'sinkhorn_potentials',
@@ -516,13 +516,8 @@ class AutoImputer(Imputer):
     def _make(self, name):
         if not isinstance(name, str) or name.lower() == "auto":
             raise ValueError(f"candidates must be registry names other than 'auto', got {name!r}")
-        try: imp = make_imputer(name, seed=self.seed_, device=self.device, verbose=False)
-        except ValueError as e: raise ValueError(f"candidate {name!r} is not a known imputer: {e}") from None
-        cat = [int(j) for j in np.flatnonzero(self.encoder_.categorical)]
-        if cat and not (imp.handles_categorical and "categorical" in imp.get_params(deep=False)):
-            raise TypeError(f"candidate {name!r} imputes numeric columns only, and this table has categorical columns")
-        if "categorical" in imp.get_params(deep=False): imp.set_params(categorical=cat or None)   # the codes are categorical here
-        return imp
+        cat = np.flatnonzero(self.encoder_.categorical)
+        return child_imputer(name, "candidate", self.seed_, self.device, cat, [self._feature_names()[j] for j in cat])
 
 # %% ../nbs/04_baselines.ipynb #8ce3e2ff
 @patch

@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 __all__ = ['FREE_TEXT', 'observed_mask', 'as_float_table', 'TableEncoder', 'hide', 'check_int', 'check_real', 'check_choice',
            'check_bool', 'fit_scaler', 'resolve_device', 'check_seed', 'torch_seed', 'torch_threads', 'progress',
            'validate_for', 'finish', 'Imputer', 'check_imputer', 'register_imputer', 'available_imputers',
-           'make_imputer', 'holdout_mask']
+           'make_imputer', 'holdout_mask', 'child_imputer']
 
 # %% ../nbs/00_core.ipynb #a0e50f8d
 def observed_mask(X, # a table: ndarray or DataFrame, NaN (or pandas' NA) where missing
@@ -714,3 +714,25 @@ def holdout_mask(mask,                     # bool n x d, True = observed
 def _feature_names(self:Imputer) -> list:
     "The training columns' names as strings (x0, x1, ... for an array)."
     return [str(c) for c in self.columns_] if self.columns_ is not None else [f"x{j}" for j in range(self.n_features_in_)]
+
+# %% ../nbs/00_core.ipynb #5bd8fcf1
+def child_imputer(spec,              # a registry name, or an Imputer instance (cloned)
+                  role:str,          # what it is to its user, for the messages: "baseline", "candidate"
+                  seed=None,         # seed of one made by name
+                  device="auto",     # device of one made by name
+                  categorical=(),    # positions of the categorical columns of the table it will see (level indices)
+                  names=None,        # those columns' names, for the message (default: their positions)
+                 ) -> Imputer:
+    "A fresh imputer for another imputer to use, told which columns are categorical; an error naming `role` if it is unknown or cannot impute them."
+    if isinstance(spec, Imputer): imp = clone(spec)
+    elif not isinstance(spec, str): raise ValueError(f"{role} must be an imputer name or an Imputer instance, got {type(spec).__name__}")
+    else:
+        try: imp = make_imputer(spec, seed=seed, device=device, verbose=False)
+        except ValueError as e: raise ValueError(f"{role}={spec!r} is not a known imputer: {e}") from None
+    told = "categorical" in imp.get_params(deep=False)
+    if len(categorical) and not (imp.handles_categorical and told):
+        cols = list(names) if names is not None else [str(j) for j in categorical]
+        raise TypeError(f"{role} {type(imp).__name__} imputes numeric columns only, and {', '.join(cols[:5])} "
+                        f"{'is' if len(cols) == 1 else 'are'} categorical")
+    if told: imp.set_params(categorical=[int(j) for j in categorical] or None)   # the caller's encoder decides
+    return imp

@@ -10,10 +10,9 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from fastcore.basics import patch
-from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 from . import baselines  # noqa: F401  (registers the baselines MIRACLE refines, so they are known by name)
-from .core import Imputer, register_imputer, make_imputer, holdout_mask, progress, torch_threads, check_int, check_real, check_choice
+from .core import Imputer, register_imputer, child_imputer, holdout_mask, progress, torch_threads, check_int, check_real, check_choice
 from .acyclicity import acyclicity, adjacency_from_weights, AcyclicityPenalty
 from .moments import moment_penalty
 
@@ -214,21 +213,11 @@ def _make_baseline(self:MIRACLE,
                    categorical=(),  # positions of the columns that are categorical (level indices in the table the baseline sees)
                   ) -> Imputer:
     "A fresh baseline imputer (a clone of an Imputer instance, or one from the registry seeded with our seed), told which columns are categorical."
-    if isinstance(self.baseline, Imputer): base = clone(self.baseline)
-    elif isinstance(self.baseline, str) and self.baseline.lower() == "miracle": raise ValueError("baseline='miracle' would refine itself")
-    elif not isinstance(self.baseline, str):
-        raise ValueError(f"baseline must be an imputer name or an Imputer instance, got {type(self.baseline).__name__}")
-    else:
-        try: base = make_imputer(self.baseline, seed=self.seed_, device=self.device, verbose=False)
-        except ValueError as e: raise ValueError(f"baseline={self.baseline!r} is not a known imputer: {e}") from None
-    told = "categorical" in base.get_params(deep=False)
-    if len(categorical) and not (base.handles_categorical and told):
-        names = [self._feature_names()[j] for j in categorical] if hasattr(self, "n_features_in_") else [str(j) for j in categorical]
-        raise TypeError(f"baseline {type(base).__name__} imputes numeric columns only, and {', '.join(names[:5])} "
-                        f"{'is' if len(names) == 1 else 'are'} categorical: refine a baseline of mixed tables "
-                        "(mean, median, knn, mice, missforest, gain, ot, miri, auto)")
-    if told: base.set_params(categorical=[int(j) for j in categorical] or None)   # our encoder decides which columns are categorical
-    return base
+    if isinstance(self.baseline, str) and self.baseline.lower() == "miracle": raise ValueError("baseline='miracle' would refine itself")
+    names = [self._feature_names()[j] for j in categorical] if hasattr(self, "n_features_in_") else None
+    try: return child_imputer(self.baseline, "baseline", self.seed_, self.device, categorical, names)
+    except TypeError as e:
+        raise TypeError(f"{e}: refine a baseline of mixed tables (mean, median, knn, mice, missforest, gain, ot, miri, auto)") from None
 
 # %% ../nbs/07_miracle.ipynb #6fea018b
 def predict_features(net:MiracleNet,   # the network
@@ -407,12 +396,12 @@ def _fit_impute(self:MIRACLE, Z, mask):
     if H.any():                                                              # the held-out entries predicted as holes are: without their values
         rows = np.flatnonzero(H.any(1))
         R[rows] = np.where(H[rows][:, g], self._bootstrap(enc.one_hot(B[rows]), ~(mask & ~H)[rows][:, g]), R[rows])
-    V = self._holdout_weights(Z0, R, mask, H)
-    w = blend_weights(R, enc.one_hot(B), enc.one_hot(Z), H, groups=g if self.net_.mixed else None, weights=V)
+    V, DB = self._holdout_weights(Z0, R, mask, H), enc.one_hot(B)
+    w = blend_weights(R, DB, enc.one_hot(Z), H, groups=g if self.net_.mixed else None, weights=V)
     self.blend_ = pd.Series(w, index=self._feature_names(), name="blend")
-    P = enc.one_hot(B); P = P + w[g] * (R - P)                              # the blend's out-of-sample predictions of the held-out entries
+    P = DB + w[g] * (R - DB)                                                 # the blend's out-of-sample predictions of the held-out entries
     self.draw_sd_ = residual_sd(P, Z, H, g, enc.categorical, weights=V)
-    self._keep_heldout(Z, H, V, enc.one_hot(B), R, P)
+    self._keep_heldout(Z, H, V, DB, R, P)
     D0 = enc.one_hot(Z0)
     return np.where(mask, Z, enc.collapse(D0 + w[g] * (R - D0)))           # a categorical hole: its most probable level
 
