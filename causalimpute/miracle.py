@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_miracle.ipynb #c2ead877
 from __future__ import annotations
-import collections, copy
+import collections, copy, time
 import numpy as np, pandas as pd
 import torch
 from torch import nn
@@ -181,6 +181,7 @@ class MIRACLE(Imputer):
                  holdout=0.1,              # observed share per incomplete column held out to blend baseline and refinement (0: the paper's)
                  holdout_weights="uniform", # held-out entries counted equally ("uniform") or weighted by their odds of being missing ("odds")
                  draws="bootstrap",        # `sample`: "bootstrap" (a refit on resampled rows per draw: proper) or "residual" (one fit: m times cheaper)
+                 tune=None,                # None: train once; "penalty": also with a 10x weaker group lasso (and 10x lr); or a list of dicts of training parameters; the lowest held-out error wins
                  seed=None,                # random seed (int) for a reproducible fit; None draws a fresh one
                  device="auto",            # 'auto' (GPU when present), 'cpu', 'cuda'
                  verbose=True,             # show a progress bar while training
@@ -191,6 +192,24 @@ class MIRACLE(Imputer):
         self.acyclicity_weight, self.moment_weight, self.sparsity_weight = acyclicity_weight, moment_weight, sparsity_weight
         self.indicator_weight, self.window, self.schedule, self.rho, self.alpha = indicator_weight, window, schedule, rho, alpha
         self.penalty_every, self.eps, self.holdout, self.holdout_weights, self.draws = penalty_every, eps, holdout, holdout_weights, draws
+        self.tune = tune
+
+# %% ../nbs/07_miracle.ipynb #ccc4dc6e
+_TUNABLE = ("sparsity_weight", "lr", "acyclicity_weight", "moment_weight", "indicator_weight", "hidden", "epochs", "max_steps", "batch_size")
+
+@patch
+def _candidates(self:MIRACLE) -> list:
+    "The training settings `tune` asks to try, as dicts of parameters (`[{}]`: this instance's own, once); bad ones raise, naming the key."
+    if self.tune is None: return [{}]
+    if isinstance(self.tune, str):
+        check_choice(self.tune, "tune", ("penalty",))
+        return [{}, dict(sparsity_weight=self.sparsity_weight / 10, lr=self.lr * 10)]
+    if not isinstance(self.tune, (list, tuple)) or not self.tune or not all(isinstance(c, dict) for c in self.tune):
+        raise ValueError(f"tune must be None, 'penalty' or a non-empty list of dicts of training parameters; got {self.tune!r}")
+    for c in self.tune:
+        bad = sorted(set(c) - set(_TUNABLE))
+        if bad: raise ValueError(f"tune: {bad[0]!r} is not a training parameter MIRACLE can tune (one of {', '.join(_TUNABLE)})")
+    return [dict(c) for c in self.tune]
 
 # %% ../nbs/07_miracle.ipynb #20bbb0f4
 @patch
@@ -205,6 +224,7 @@ def _check_params(self:MIRACLE) -> AcyclicityPenalty:
     check_choice(self.draws, "draws", ("bootstrap", "residual"))
     check_choice(self.holdout_weights, "holdout_weights", ("odds", "uniform"))
     if self.max_steps is not None: check_int(self.max_steps, "max_steps")
+    self._candidates()
     return AcyclicityPenalty(self.rho, self.alpha, self.schedule)
 
 # %% ../nbs/07_miracle.ipynb #e26fa9e9
@@ -362,6 +382,39 @@ def _bootstrap(self:MIRACLE, D0, hole) -> np.ndarray:
             avg.push(predict_features(self.net_, X)); X = torch.where(hole, avg.mean(), X)
     return X.double().cpu().numpy()
 
+# %% ../nbs/07_miracle.ipynb #99c5776c
+@patch
+def _train_heldout(self:MIRACLE, Z0, B, mask, H) -> np.ndarray:
+    "Train on `Z0`; return the refinement as a design, the held-out entries `H` predicted again from the baseline's `B` without their values."
+    with torch_threads(1, self.device_): R = self._train(Z0, mask, H)
+    if H.any():
+        g, rows = self.net_.input_group.cpu().numpy(), np.flatnonzero(H.any(1))
+        R[rows] = np.where(H[rows][:, g], self._bootstrap(self.encoder_.one_hot(B[rows]), ~(mask & ~H)[rows][:, g]), R[rows])
+    return R
+
+_FITTED = ("net_", "history_", "epochs_", "missing_cols_", "penalty_")
+
+@patch
+def _fit_network(self:MIRACLE, Z0, B, Z, mask, H) -> np.ndarray:
+    "Train one network per candidate of `tune` on the same baseline and held-out entries, keep the one of lowest held-out error; its refinement as a design."
+    cands = self._candidates()
+    if cands == [{}]:
+        self.best_params_, self.tuning_ = {}, None
+        return self._train_heldout(Z0, B, mask, H)
+    if not H.any(): raise ValueError("tune chooses by the held-out error: fit with holdout > 0 (the default is 0.1)")
+    DZ, rows, best = self.encoder_.one_hot(Z), [], None
+    for c in cands:
+        m = copy.copy(self); m.set_params(**c); m.penalty_ = m._check_params()
+        t0 = time.perf_counter(); R = m._train_heldout(Z0, B, mask, H)
+        err = float(((R - DZ) ** 2)[H[:, m.net_.input_group.cpu().numpy()]].sum() / H.sum())   # per held-out entry (a category: Brier score)
+        rows.append(dict(params=", ".join(f"{k}={v}" for k, v in c.items()) or "(as given)", heldout_error=err,
+                         epochs=m.epochs_, seconds=time.perf_counter() - t0))
+        if best is None or err < best[0]: best = err, c, m, R, len(rows) - 1
+    for a in _FITTED: setattr(self, a, getattr(best[2], a))
+    self.best_params_ = best[1]
+    self.tuning_ = pd.DataFrame(rows).assign(chosen=lambda t: t.index == best[4])
+    return best[3]
+
 # %% ../nbs/07_miracle.ipynb #a08bc1c7
 @patch
 def _fit_baseline(self:MIRACLE, Z, mask, H) -> tuple:
@@ -391,11 +444,8 @@ def _fit_impute(self:MIRACLE, Z, mask):
     enc, self.train_mask_ = self.encoder_, mask                               # the mask: for the bootstrap refits of `sample`
     H = holdout_mask(mask, self.holdout, np.random.default_rng(self.seed_))
     Z0, B = self._fit_baseline(Z, mask, H); self.baseline_imputation_ = Z0
-    with torch_threads(1, self.device_): R = self._train(Z0, mask, H)        # a design: level probabilities in categorical blocks
+    R = self._fit_network(Z0, B, Z, mask, H)                                  # a design: level probabilities in categorical blocks
     g = self.net_.input_group.cpu().numpy()
-    if H.any():                                                              # the held-out entries predicted as holes are: without their values
-        rows = np.flatnonzero(H.any(1))
-        R[rows] = np.where(H[rows][:, g], self._bootstrap(enc.one_hot(B[rows]), ~(mask & ~H)[rows][:, g]), R[rows])
     V, DB = self._holdout_weights(Z0, R, mask, H), enc.one_hot(B)
     w = blend_weights(R, DB, enc.one_hot(Z), H, groups=g if self.net_.mixed else None, weights=V)
     self.blend_ = pd.Series(w, index=self._feature_names(), name="blend")
@@ -439,6 +489,7 @@ def _refit(self:MIRACLE, seed:int) -> MIRACLE:
     Z = np.where(self.train_mask_, self.baseline_imputation_, np.nan)
     rows = np.random.default_rng(seed).integers(0, len(Z), len(Z))
     b = copy.copy(self); b.seed_, b.verbose = int(seed), False          # shares encoder and scaler; the fit replaces the fitted state
+    b.set_params(tune=None, **self.best_params_)                          # the training settings `tune` chose, not a new choice
     b._fit_impute(Z[rows], self.train_mask_[rows])
     return b
 
