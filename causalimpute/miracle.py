@@ -18,7 +18,7 @@ from .moments import moment_penalty
 
 # %% auto #0
 __all__ = ['MiracleNet', 'miracle_loss', 'batches', 'WindowAverage', 'MIRACLE', 'predict_features', 'blend_weights',
-           'effective_count', 'residual_sd', 'predict_indicators', 'missing_odds']
+           'effective_count', 'residual_sd', 'predict_indicators', 'missing_odds', 'one_se']
 
 # %% ../nbs/07_miracle.ipynb #036f5f21
 class MiracleNet(nn.Module):
@@ -382,7 +382,7 @@ def _bootstrap(self:MIRACLE, D0, hole) -> np.ndarray:
             avg.push(predict_features(self.net_, X)); X = torch.where(hole, avg.mean(), X)
     return X.double().cpu().numpy()
 
-# %% ../nbs/07_miracle.ipynb #99c5776c
+# %% ../nbs/07_miracle.ipynb #670a7829
 @patch
 def _train_heldout(self:MIRACLE, Z0, B, mask, H) -> np.ndarray:
     "Train on `Z0`; return the refinement as a design, the held-out entries `H` predicted again from the baseline's `B` without their values."
@@ -394,26 +394,38 @@ def _train_heldout(self:MIRACLE, Z0, B, mask, H) -> np.ndarray:
 
 _FITTED = ("net_", "history_", "epochs_", "missing_cols_", "penalty_")
 
+# %% ../nbs/07_miracle.ipynb #ec6500d1
+def one_se(e,       # one candidate's error on each held-out entry
+           errs,    # every candidate's errors on the same entries, in the same order
+          ) -> float:  # the standard error of the mean paired gap between `e` and the candidate of lowest mean error
+    "The standard error of the gap between a candidate's held-out error and the lowest one's, paired by entry: the one-standard-error rule's yardstick."
+    best = errs[int(np.argmin([x.mean() for x in errs]))]
+    gap = np.asarray(e) - best
+    return float(gap.std(ddof=1) / np.sqrt(len(gap))) if len(gap) > 1 else 0.0
+
+# %% ../nbs/07_miracle.ipynb #99c5776c
 @patch
 def _fit_network(self:MIRACLE, Z0, B, Z, mask, H) -> np.ndarray:
-    "Train one network per candidate of `tune` on the same baseline and held-out entries, keep the one of lowest held-out error; its refinement as a design."
+    "Train one network per candidate of `tune` on the same baseline and held-out entries; keep the first within one standard error of the lowest held-out error."
     cands = self._candidates()
     if cands == [{}]:
         self.best_params_, self.tuning_ = {}, None
         return self._train_heldout(Z0, B, mask, H)
     if not H.any(): raise ValueError("tune chooses by the held-out error: fit with holdout > 0 (the default is 0.1)")
-    DZ, rows, best = self.encoder_.one_hot(Z), [], None
+    DZ, rows, fits, errs = self.encoder_.one_hot(Z), [], [], []
     for c in cands:
         m = copy.copy(self); m.set_params(**c); m.penalty_ = m._check_params()
         t0 = time.perf_counter(); R = m._train_heldout(Z0, B, mask, H)
-        err = float(((R - DZ) ** 2)[H[:, m.net_.input_group.cpu().numpy()]].sum() / H.sum())   # per held-out entry (a category: Brier score)
-        rows.append(dict(params=", ".join(f"{k}={v}" for k, v in c.items()) or "(as given)", heldout_error=err,
-                         epochs=m.epochs_, seconds=time.perf_counter() - t0))
-        if best is None or err < best[0]: best = err, c, m, R, len(rows) - 1
-    for a in _FITTED: setattr(self, a, getattr(best[2], a))
-    self.best_params_ = best[1]
-    self.tuning_ = pd.DataFrame(rows).assign(chosen=lambda t: t.index == best[4])
-    return best[3]
+        g = m.net_.input_group.cpu().numpy()                                     # one error per held-out entry (a category: its Brier score)
+        errs.append(np.stack([((R - DZ) ** 2)[:, g == j].sum(1) for j in range(Z.shape[1])], 1)[H])
+        rows.append(dict(params=", ".join(f"{k}={v}" for k, v in c.items()) or "(as given)", heldout_error=errs[-1].mean(),
+                         epochs=m.epochs_, seconds=time.perf_counter() - t0)); fits.append((m, R))
+    se = [one_se(e, errs) for e in errs]
+    won = next(i for i, r in enumerate(rows) if r["heldout_error"] - min(r["heldout_error"] for r in rows) <= se[i])
+    for a in _FITTED: setattr(self, a, getattr(fits[won][0], a))
+    self.best_params_ = cands[won]
+    self.tuning_ = pd.DataFrame(rows).assign(se_of_gap=se, chosen=lambda t: t.index == won)
+    return fits[won][1]
 
 # %% ../nbs/07_miracle.ipynb #a08bc1c7
 @patch
