@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_miri.ipynb #aebc938c
 from __future__ import annotations
-import math, time, numbers
+import copy, math, time, numbers
 import numpy as np, pandas as pd
 import torch
 from torch import nn
@@ -139,6 +139,7 @@ class MIRI(Imputer):
                  cpu_threads=None,     # torch threads while fitting on a CPU (None: unchanged)
                  inference_batch=8192, # rows per chunk when solving the ODE
                  point_draws=1,        # draws behind `transform`: 1 keeps the distribution; more: their mean (mode for a level), a lower RMSE
+                 draws="single",       # `sample`: "single" (every draw from this fit: improper) or "bootstrap" (a refit on resampled rows per draw: proper)
                  seed=None,            # random seed (int) of the one generator behind every draw; None draws a fresh one
                  device="auto",        # 'auto' (GPU when present), 'cpu', 'cuda'
                  verbose=True,         # show a progress bar over the rounds
@@ -149,7 +150,7 @@ class MIRI(Imputer):
         self.hidden, self.depth, self.n_freq, self.lr, self.lr_decay = hidden, depth, n_freq, lr, lr_decay
         self.solver, self.n_steps = solver, n_steps
         self.warm_start, self.conditioning, self.init, self.clip, self.cpu_threads = warm_start, conditioning, init, clip, cpu_threads
-        self.inference_batch, self.point_draws = inference_batch, point_draws
+        self.inference_batch, self.point_draws, self.draws = inference_batch, point_draws, draws
         super().__init__(seed=seed, device=device, verbose=verbose, categorical=categorical)
 
 # %% ../nbs/10_miri.ipynb #f635950a
@@ -314,6 +315,8 @@ def _fit_impute(self:MIRI, Z, mask):
     "Run the rounds on the standardised table `Z` (as the flow's design), keep the fitted state, return the last round's table."
     enc = self.encoder_
     c = self.config_ = miri_config(self, Z.shape[1], enc)
+    check_choice(self.draws, "draws", ("single", "bootstrap"))
+    self.train_, self.train_mask_ = np.where(mask, Z, np.nan), mask        # the training table: for the bootstrap refits of `sample`
     g = torch.Generator(self.device_).manual_seed(self.seed_)            # the fit's one source of randomness
     hist, rounds = [], []
     try:
@@ -361,10 +364,24 @@ def _impute(self:MIRI, Z, mask):
 
 # %% ../nbs/10_miri.ipynb #1ec6a4d1
 @patch
+def _refit(self:MIRI, seed:int) -> MIRI:
+    "A copy of this fitted MIRI fitted again, with seed `seed`, on a bootstrap resample of its training rows: one draw's model."
+    rows = np.random.default_rng(seed).integers(0, len(self.train_), len(self.train_))
+    b = copy.copy(self); b.seed_, b.verbose, b.point_draws = int(seed), False, 1   # shares encoder and scaler; the fit replaces the fitted state
+    b._fit_impute(self.train_[rows], self.train_mask_[rows])
+    return b
+
+@patch
 def _sample(self:MIRI, Z, mask, n_draws:int) -> list:
-    "`n_draws` independent draws of the holes of `Z` from the transform stream (with `point_draws=1` the first is `transform`'s)."
-    g = torch.Generator(self.device_).manual_seed(self.seed_ + 1)
-    return [self._draw(Z, mask, g) for _ in range(n_draws)]
+    "`n_draws` draws of the holes of `Z`: all from this fit's transform stream (`draws='single'`), or each from a bootstrap refit ('bootstrap')."
+    check_choice(self.draws, "draws", ("single", "bootstrap"))
+    if self.draws == "single":
+        g = torch.Generator(self.device_).manual_seed(self.seed_ + 1)
+        return [self._draw(Z, mask, g) for _ in range(n_draws)]
+    seeds = np.random.default_rng(self.seed_ + 1).integers(0, 2**31 - 1, n_draws)
+    fits = (self._refit(int(s)) for s in seeds)
+    return [b._draw(Z, mask, torch.Generator(self.device_).manual_seed(b.seed_ + 1))
+            for b in progress(fits, self.verbose, total=n_draws, desc="MIRI draws")]
 
 # %% ../nbs/10_miri.ipynb #d291b775
 @patch
