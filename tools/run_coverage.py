@@ -1,6 +1,6 @@
 """Run chapter 10a's full coverage studies in batches of repetitions, each batch saved, then combine them.
 
-`python tools/run_coverage.py simulation 100 10` (then `bootstrap 50 10`, `miri_bootstrap 50 10`, `wine_quality_red 100 10`) runs repetitions 0-9, 10-19, ...
+`python tools/run_coverage.py simulation 100 10` (then `bootstrap 50 10`, `miri_bootstrap 100 10`, `wine_quality_red 100 10`, `wine_miri_bootstrap 20 10`) runs repetitions 0-9, 10-19, ...
 of a study -- the same repetitions as one `coverage(..., n_reps=100)` call -- in 2 worker processes, skipping batches already saved
 under bench/coverage/batches/; `python tools/run_coverage.py combine` writes bench/coverage/{simulation,wine_quality_red}.csv, the
 tables chapter 10a reads. Run from nbs/ (the notebook's definitions are executed as the chapter runs them).
@@ -25,7 +25,7 @@ def combine(study, parts):
     res.to_csv(ROOT / "bench" / "coverage" / f"{study}.csv"); print(res.reps.groupby(level=0, sort=False).min().to_string())
 
 if sys.argv[1] == "combine":
-    combine("simulation", ["simulation", "bootstrap", "miri_bootstrap"]); combine("wine_quality_red", ["wine_quality_red"]); sys.exit()
+    combine("simulation", ["simulation", "bootstrap", "miri_bootstrap"]); combine("wine_quality_red", ["wine_quality_red", "wine_miri_bootstrap"]); sys.exit()
 which = sys.argv[1]; n_reps = int(sys.argv[2]); batch = int(sys.argv[3])
 out.mkdir(parents=True, exist_ok=True)
 nb = read_nb(ROOT / 'nbs' / '10a_multiple_imputation.ipynb')
@@ -55,6 +55,7 @@ else:
     src = '\n'.join(l for l in src.splitlines() if not l.startswith(('wine = coverage', 'STUDIES.mkdir')))
     exec('from causalimpute.datasets import load_dataset', g); exec(src, g)
     strategies, make, truth = g['wine_strategies'], g['wine_holes'], g['WTRUE']
+    if which == 'wine_miri_bootstrap': strategies = {"multiple: MIRI bootstrap (m=10)": g['wmultiple']("miri", draws="bootstrap")}
 for s0 in range(0, n_reps, batch):
     f = out / f"{which}_{s0:03d}.csv"
     if f.exists(): continue
