@@ -181,7 +181,7 @@ class MIRACLE(Imputer):
                  holdout=0.1,              # observed share per incomplete column held out to blend baseline and refinement (0: the paper's)
                  holdout_weights="uniform", # held-out entries counted equally ("uniform") or weighted by their odds of being missing ("odds")
                  draws="bootstrap",        # `sample`: "bootstrap" (a refit on resampled rows per draw: proper) or "residual" (one fit: m times cheaper)
-                 tune=None,                # None: train once; "penalty": also with a 10x weaker group lasso (and 10x lr); or a list of dicts of training parameters; the lowest held-out error wins
+                 tune=None,                # None: train once; "penalty": also with a 10x weaker group lasso (and 10x lr); or a list of dicts of training parameters; the first within one SE of the lowest held-out error wins
                  seed=None,                # random seed (int) for a reproducible fit; None draws a fresh one
                  device="auto",            # 'auto' (GPU when present), 'cpu', 'cuda'
                  verbose=True,             # show a progress bar while training
@@ -420,8 +420,8 @@ def _fit_network(self:MIRACLE, Z0, B, Z, mask, H) -> np.ndarray:
         errs.append(np.stack([((R - DZ) ** 2)[:, g == j].sum(1) for j in range(Z.shape[1])], 1)[H])
         rows.append(dict(params=", ".join(f"{k}={v}" for k, v in c.items()) or "(as given)", heldout_error=errs[-1].mean(),
                          epochs=m.epochs_, seconds=time.perf_counter() - t0)); fits.append((m, R))
-    se = [one_se(e, errs) for e in errs]
-    won = next(i for i, r in enumerate(rows) if r["heldout_error"] - min(r["heldout_error"] for r in rows) <= se[i])
+    low, se = min(r["heldout_error"] for r in rows), [one_se(e, errs) for e in errs]
+    won = next(i for i, r in enumerate(rows) if r["heldout_error"] - low <= se[i])
     for a in _FITTED: setattr(self, a, getattr(fits[won][0], a))
     self.best_params_ = cands[won]
     self.tuning_ = pd.DataFrame(rows).assign(se_of_gap=se, chosen=lambda t: t.index == won)

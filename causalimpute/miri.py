@@ -316,7 +316,7 @@ def _fit_impute(self:MIRI, Z, mask):
     enc = self.encoder_
     c = self.config_ = miri_config(self, Z.shape[1], enc)
     check_choice(self.draws, "draws", ("single", "bootstrap"))
-    self.train_, self.train_mask_ = np.where(mask, Z, np.nan), mask        # the training table: for the bootstrap refits of `sample`
+    self.train_mask_ = mask                                              # with `pool_`, the training table: for the bootstrap refits of `sample`
     g = torch.Generator(self.device_).manual_seed(self.seed_)            # the fit's one source of randomness
     hist, rounds = [], []
     try:
@@ -366,9 +366,10 @@ def _impute(self:MIRI, Z, mask):
 @patch
 def _refit(self:MIRI, seed:int) -> MIRI:
     "A copy of this fitted MIRI fitted again, with seed `seed`, on a bootstrap resample of its training rows: one draw's model."
-    rows = np.random.default_rng(seed).integers(0, len(self.train_), len(self.train_))
+    Z = np.where(self.train_mask_, self.encoder_.collapse(self.pool_.double().cpu().numpy()), np.nan)   # observed entries as fitted
+    rows = np.random.default_rng(seed).integers(0, len(Z), len(Z))
     b = copy.copy(self); b.seed_, b.verbose, b.point_draws = int(seed), False, 1   # shares encoder and scaler; the fit replaces the fitted state
-    b._fit_impute(self.train_[rows], self.train_mask_[rows])
+    b._fit_impute(Z[rows], self.train_mask_[rows])
     return b
 
 @patch

@@ -52,7 +52,7 @@ elif which == 'miri_bootstrap':
     make, truth = g['make_data'], g['TRUE']
 else:
     src = next(c.source for c in nb.cells if c.source.startswith('#| slow') and 'wine_holes' in c.source)
-    src = '\n'.join(l for l in src.splitlines() if not l.startswith(('wine = coverage', 'STUDIES.mkdir')))
+    src = src.split('\nwine = coverage(')[0]                   # the definitions only: the studies below it are what this tool runs
     exec('from causalimpute.datasets import load_dataset', g); exec(src, g)
     strategies, make, truth = g['wine_strategies'], g['wine_holes'], g['WTRUE']
     if which == 'wine_miri_bootstrap': strategies = {"multiple: MIRI bootstrap (m=10)": g['wmultiple']("miri", draws="bootstrap")}
