@@ -1,6 +1,7 @@
 """Run chapter 10a's full coverage studies in batches of repetitions, each batch saved, then combine them.
 
-`python tools/run_coverage.py simulation 100 10` (then `bootstrap 50 10`, `miri_bootstrap 100 10`, `wine_quality_red 100 10`, `wine_miri_bootstrap 20 10`) runs repetitions 0-9, 10-19, ...
+`python tools/run_coverage.py simulation 100 10` (then `bootstrap 50 10`, `miri_bootstrap 100 10`, `wine_quality_red 100 10`, `wine_miri_bootstrap 20 10`, `wine_miracle 20 10`;
+MIRACLE's strategies re-run at its current code: `sim_miracle 100 10`, `wine_residual 100 10`) runs repetitions 0-9, 10-19, ...
 of a study -- the same repetitions as one `coverage(..., n_reps=100)` call -- in 2 worker processes, skipping batches already saved
 under bench/coverage/batches/; `python tools/run_coverage.py combine` writes bench/coverage/{simulation,wine_quality_red}.csv, the
 tables chapter 10a reads. Run from nbs/ (the notebook's definitions are executed as the chapter runs them).
@@ -13,9 +14,12 @@ ROOT = Path(__file__).resolve().parents[1]
 out = ROOT / "bench" / "coverage" / "batches"
 
 def combine(study, parts):
-    "One study's table from its batches (and extra strategy runs): per strategy and parameter, weighted by repetitions."
-    df = pd.concat([pd.read_csv(f, index_col=[0, 1]) for p in parts for f in sorted(out.glob(f"{p}_[0-9][0-9][0-9].csv"))])
+    "One study's table from its batches (and extra strategy runs): per strategy and parameter, weighted by repetitions; a strategy that a later part re-ran is read from that part only."
+    frames = [pd.read_csv(f, index_col=[0, 1]).assign(part=k) for k, p in enumerate(parts) for f in sorted(out.glob(f"{p}_[0-9][0-9][0-9].csv"))]
+    df = pd.concat(frames)
     order = list(dict.fromkeys(df.index))
+    last = df.groupby(level=0).part.max()
+    df = df[df.part.to_numpy() == last.reindex(df.index.get_level_values(0)).to_numpy()].drop(columns="part")
     w = df.reps
     g = lambda col: (df[col] * w).groupby(level=[0, 1], sort=False).sum() / w.groupby(level=[0, 1], sort=False).sum()
     res = pd.DataFrame(dict(coverage=g("coverage"), width=g("width"), bias=g("bias"),
@@ -25,7 +29,8 @@ def combine(study, parts):
     res.to_csv(ROOT / "bench" / "coverage" / f"{study}.csv"); print(res.reps.groupby(level=0, sort=False).min().to_string())
 
 if sys.argv[1] == "combine":
-    combine("simulation", ["simulation", "bootstrap", "miri_bootstrap"]); combine("wine_quality_red", ["wine_quality_red", "wine_miri_bootstrap"]); sys.exit()
+    combine("simulation", ["simulation", "sim_miracle", "bootstrap", "miri_bootstrap"])
+    combine("wine_quality_red", ["wine_quality_red", "wine_residual", "wine_miri_bootstrap", "wine_miracle"]); sys.exit()
 which = sys.argv[1]; n_reps = int(sys.argv[2]); batch = int(sys.argv[3])
 out.mkdir(parents=True, exist_ok=True)
 nb = read_nb(ROOT / 'nbs' / '10a_multiple_imputation.ipynb')
@@ -44,6 +49,9 @@ if which == 'simulation':
     strategies = {**g['STRATEGIES'], "single: MissForest": single("missforest"), "single: MIRACLE": single("miracle"),
                   "multiple: MIRI (m=10)": multiple("miri"), "multiple: MIRACLE residual (m=10)": multiple("miracle", draws="residual")}
     make, truth = g['make_data'], g['TRUE']
+elif which == 'sim_miracle':                                  # MIRACLE's strategies re-run after its changes of issue 16
+    strategies = {"single: MIRACLE": g['single']("miracle"), "multiple: MIRACLE residual (m=10)": g['multiple']("miracle", draws="residual")}
+    make, truth = g['make_data'], g['TRUE']
 elif which == 'bootstrap':
     strategies = {"multiple: MIRACLE bootstrap (m=10)": g['multiple']("miracle")}
     make, truth = g['make_data'], g['TRUE']
@@ -51,11 +59,12 @@ elif which == 'miri_bootstrap':
     strategies = {"multiple: MIRI bootstrap (m=10)": g['multiple']("miri", draws="bootstrap")}
     make, truth = g['make_data'], g['TRUE']
 else:
-    src = next(c.source for c in nb.cells if c.source.startswith('#| slow') and 'wine_holes' in c.source)
-    src = src.split('\nwine = coverage(')[0]                   # the definitions only: the studies below it are what this tool runs
+    src = next(c.source for c in nb.cells if 'def wine_holes' in c.source)   # the wine study's definitions (the slow cell after runs it)
     exec('from causalimpute.datasets import load_dataset', g); exec(src, g)
     strategies, make, truth = g['wine_strategies'], g['wine_holes'], g['WTRUE']
     if which == 'wine_miri_bootstrap': strategies = {"multiple: MIRI bootstrap (m=10)": g['wmultiple']("miri", draws="bootstrap")}
+    if which == 'wine_residual': strategies = {"multiple: MIRACLE residual (m=10)": g['wmultiple']("miracle", draws="residual")}
+    if which == 'wine_miracle': strategies = {"single: MIRACLE": g['wsingle']("miracle"), "multiple: MIRACLE bootstrap (m=10)": g['wmultiple']("miracle")}
 for s0 in range(0, n_reps, batch):
     f = out / f"{which}_{s0:03d}.csv"
     if f.exists(): continue
