@@ -18,7 +18,8 @@ from .moments import moment_penalty
 
 # %% auto #0
 __all__ = ['MiracleNet', 'miracle_loss', 'batches', 'WindowAverage', 'MIRACLE', 'predict_features', 'blend_weights',
-           'effective_count', 'residual_sd', 'predict_indicators', 'missing_odds', 'one_se']
+           'effective_count', 'residual_sd', 'predict_indicators', 'missing_odds', 'one_se', 'stack_regressors',
+           'fit_stacks', 'stack_predict']
 
 # %% ../nbs/07_miracle.ipynb #036f5f21
 class MiracleNet(nn.Module):
@@ -427,6 +428,38 @@ def _fit_network(self:MIRACLE, Z0, B, Z, mask, H) -> np.ndarray:
     self.tuning_ = pd.DataFrame(rows).assign(se_of_gap=se, chosen=lambda t: t.index == won)
     return fits[won][1]
 
+# %% ../nbs/07_miracle.ipynb #2c61089d
+def stack_regressors(A,       # the completed table as a design, n x p (a level as its one-hot block)
+                     F,       # the network's predictions from `A`, n x p (`predict_features`)
+                     j:int,   # the numeric feature whose draws are centred
+                     groups,  # the feature of each of the p design columns
+                    ) -> np.ndarray: # n x (1 + p - len(block of j) + 1): 1, the network's prediction of j, every other feature's design columns
+    "The regressors of feature `j`'s stacked prediction: an intercept, the network's guess of `j`, and every other feature of `A`."
+    groups = np.asarray(groups)
+    return np.column_stack([np.ones(len(A)), F[:, int(np.flatnonzero(groups == j)[0])], A[:, groups != j]])
+
+def fit_stacks(A,         # the completed training table as a design, n x p
+               F,         # the network's predictions from `A`, n x p
+               Z,         # the standardised table, n x d (the targets: column j)
+               fit,       # bool n x d: the entries each stack is fitted on (observed, not held out)
+               groups,    # the feature of each design column
+               features,  # the numeric features to stack
+              ) -> dict:  # feature -> least-squares coefficients on `stack_regressors`
+    "Per feature in `features`: the minimum-norm least-squares coefficients of its entries `fit[:, j]` of `Z` on `stack_regressors`."
+    return {int(j): np.linalg.lstsq(stack_regressors(A[fit[:, j]], F[fit[:, j]], j, groups), Z[fit[:, j], j], rcond=None)[0]
+            for j in features if fit[:, j].any()}
+
+def stack_predict(stacks,  # `fit_stacks`'s coefficients
+                  A,       # a completed design, n x p
+                  F,       # the network's predictions from `A`, n x p
+                  groups,  # the feature of each design column
+                  base,    # n x p design whose other columns are kept
+                 ) -> np.ndarray: # `base` with each stacked feature's column replaced by its stacked prediction
+    "A copy of `base` with the column of each feature in `stacks` replaced by its stacked prediction from `A` and `F`."
+    out, groups = np.array(base, dtype=np.float64, copy=True), np.asarray(groups)
+    for j, beta in stacks.items(): out[:, int(np.flatnonzero(groups == j)[0])] = stack_regressors(A, F, j, groups) @ beta
+    return out
+
 # %% ../nbs/07_miracle.ipynb #a08bc1c7
 @patch
 def _fit_baseline(self:MIRACLE, Z, mask, H) -> tuple:
@@ -450,6 +483,12 @@ def _holdout_weights(self:MIRACLE, Z0, R, mask, H) -> np.ndarray:
     return missing_odds(P, H, self.eps)
 
 @patch
+def _predict_design(self:MIRACLE, A) -> np.ndarray:
+    "The fitted network's predictions (`predict_features`) from the design `A`, as float64."
+    with torch.no_grad(), torch_threads(1, self.device_):
+        return predict_features(self.net_, torch.as_tensor(A, dtype=torch.float32, device=self.device_)).double().cpu().numpy()
+
+@patch
 def _fit_impute(self:MIRACLE, Z, mask):
     "Fit baseline, network and blend on `Z` (standardised numbers, level indices); return its imputation (holes: baseline + blend_ (refined - baseline))."
     self.penalty_ = self._check_params()
@@ -462,10 +501,14 @@ def _fit_impute(self:MIRACLE, Z, mask):
     w = blend_weights(R, DB, enc.one_hot(Z), H, groups=g if self.net_.mixed else None, weights=V)
     self.blend_ = pd.Series(w, index=self._feature_names(), name="blend")
     P = DB + w[g] * (R - DB)                                                 # the blend's out-of-sample predictions of the held-out entries
-    self.draw_sd_ = residual_sd(P, Z, H, g, enc.categorical, weights=V)
-    self._keep_heldout(Z, H, V, DB, R, P)
     D0 = enc.one_hot(Z0)
-    return np.where(mask, Z, enc.collapse(D0 + w[g] * (R - D0)))           # a categorical hole: its most probable level
+    out = np.where(mask, Z, enc.collapse(D0 + w[g] * (R - D0)))           # a categorical hole: its most probable level
+    A = enc.one_hot(out); F = self._predict_design(A)                       # the draws' centre: the stacked prediction, fitted without H
+    num = [j for j in np.flatnonzero(~mask.all(0)) if not enc.categorical[j]]
+    self.stack_ = fit_stacks(A, F, Z, mask & ~H, g, num)
+    self.draw_sd_ = residual_sd(stack_predict(self.stack_, A, F, g, P), Z, H, g, enc.categorical, weights=V)   # its held-out error
+    self._keep_heldout(Z, H, V, DB, R, P)
+    return out
 
 # %% ../nbs/07_miracle.ipynb #a5680ca4
 @patch
@@ -506,10 +549,18 @@ def _refit(self:MIRACLE, seed:int) -> MIRACLE:
     return b
 
 @patch
-def _draw(self:MIRACLE, D, Z, mask, rng:np.random.Generator) -> np.ndarray:
-    "One draw of the holes of `Z` around its blended design `D`: a numeric hole plus N(0, draw_sd_^2), a categorical one a level drawn from its block."
+def _centre(self:MIRACLE, D, Z, mask) -> np.ndarray:
+    "The draws' centre for the rows `Z`: the point imputation of the blended design `D`, a stacked feature's holes replaced by its stacked prediction."
     enc, g = self.encoder_, self.net_.input_group.cpu().numpy()
-    out = np.array(enc.collapse(D), dtype=np.float64)
+    X = np.where(mask, Z, np.array(enc.collapse(D), dtype=np.float64))
+    A = enc.one_hot(X)
+    return np.where(mask, Z, enc.collapse(stack_predict(self.stack_, A, self._predict_design(A), g, A)))
+
+@patch
+def _draw(self:MIRACLE, D, Z, mask, rng:np.random.Generator) -> np.ndarray:
+    "One draw of the holes of `Z`: a numeric hole its centre (`_centre`) plus N(0, draw_sd_^2), a categorical one a level drawn from its block of `D`."
+    enc, g = self.encoder_, self.net_.input_group.cpu().numpy()
+    out = self._centre(D, Z, mask)
     for j in np.flatnonzero(~mask.all(0)):
         hole = ~mask[:, j]
         if enc.categorical[j]:
