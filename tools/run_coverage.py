@@ -1,6 +1,6 @@
 """Run chapter 10a's full coverage studies in batches of repetitions, each batch saved, then combine them.
 
-`python tools/run_coverage.py simulation 100 10` (then `bootstrap 100 10`, `miri_bootstrap 100 10`, `wine_quality_red 100 10`, `wine_miri_bootstrap 100 10`, `wine_miracle 40 10`;
+`python tools/run_coverage.py simulation 100 10` (then `bootstrap 100 10`, `miri_bootstrap 100 10`, `wine_quality_red 100 10`, `wine_miri_bootstrap 100 10`, `wine_miracle 100 10`;
 MIRACLE's strategies re-run at its current code: `sim_miracle 100 10`, `wine_residual 100 10`) runs repetitions 0-9, 10-19, ...
 of a study -- the same repetitions as one `coverage(..., n_reps=100)` call -- in 2 worker processes, skipping batches already saved
 under bench/coverage/batches/; `python tools/run_coverage.py combine` writes bench/coverage/{simulation,wine_quality_red}.csv, the
