@@ -9,7 +9,7 @@ from itertools import product
 from pathlib import Path
 import numpy as np, pandas as pd
 from threadpoolctl import threadpool_limits
-from .core import TableEncoder, make_imputer, progress, torch_threads, check_int, check_bool
+from .core import TableEncoder, make_imputer, child_imputer, progress, torch_threads, check_int, check_bool
 from .missingness import ampute
 from .metrics import rmse, mae, mmd_reference, error_rate, macro_f1, level_tv, standardised_design
 from .datasets import load_dataset, dataset_info
@@ -400,7 +400,7 @@ def refinement_experiment(datasets,          # iterable of (key dict, X_true, X_
             X_hat = m.fit_transform(X_miss)
             secs = time.perf_counter() - t0
             mask = ~pd.isna(np.asarray(X_miss, dtype=object))
-            X_base = m._make_baseline(np.flatnonzero(m.encoder_.categorical)).fit_transform(X_miss)   # the baseline on its own
+            X_base = child_imputer(base, "baseline", seed, m.device, np.flatnonzero(m.encoder_.categorical)).fit_transform(X_miss)   # the baseline alone
             cat, row = m.encoder_.categorical, dict(k)
             if (~mask & ~cat).any():
                 r0, r1 = rmse(X_true, X_base, mask, standardise=True), rmse(X_true, X_hat, mask, standardise=True)
