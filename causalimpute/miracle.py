@@ -8,6 +8,7 @@ import collections, copy, time
 import numpy as np, pandas as pd
 import torch
 from torch import nn
+from torch.optim.swa_utils import AveragedModel
 import torch.nn.functional as F
 from fastcore.basics import patch
 from sklearn.utils.validation import check_is_fitted
@@ -291,13 +292,18 @@ def _train(self:MIRACLE, Z0, mask, held=None):
     rows = torch.nonzero(refresh.any(1)).flatten()                     # only these rows have entries to refresh or predict
     opt, avg, hist = torch.optim.Adam(self.net_.parameters(), lr=self.lr), WindowAverage(self.window), []
     self.epochs_ = self._n_epochs(n)
+    mean, late = None, self.epochs_ - self.window                        # the weights averaged over the last `window` epochs
     for epoch in progress(range(self.epochs_), self.verbose, desc="MIRACLE"):
         row = self._epoch(X, M, M * ~held, opt, gen, epoch)           # reconstruction: observed and not held out
         hist.append(list(row) + [self.penalty_.rho, self.penalty_.alpha])
         with torch.no_grad():                                          # bootstrap: predict the rows with holes
             avg.push(predict_features(self.net_, X[rows]))
             if avg.full: X[rows] = torch.where(hole[rows], avg.mean(), X[rows])
+        if epoch >= late:
+            if mean is None: mean = AveragedModel(self.net_)
+            mean.update_parameters(self.net_)
         if (epoch + 1) % self.penalty_every == 0: self.penalty_.update(row[_TERMS.index("h")])
+    self.net_mean_ = mean.module                                       # `transform`'s network (`_settle`)
     self.history_ = pd.DataFrame(hist, columns=_TERMS + ["rho", "alpha"]).rename_axis("epoch")
     if len(rows): X[rows] = torch.where(refresh[rows], avg.mean(), X[rows])
     return X.double().cpu().numpy()
@@ -393,7 +399,7 @@ def _train_heldout(self:MIRACLE, Z0, B, mask, H) -> np.ndarray:
         R[rows] = np.where(H[rows][:, g], self._bootstrap(self.encoder_.one_hot(B[rows]), ~(mask & ~H)[rows][:, g]), R[rows])
     return R
 
-_FITTED = ("net_", "history_", "epochs_", "missing_cols_", "penalty_")
+_FITTED = ("net_", "net_mean_", "history_", "epochs_", "missing_cols_", "penalty_")
 
 # %% ../nbs/07_miracle.ipynb #ec6500d1
 def one_se(e,       # one candidate's error on each held-out entry
@@ -526,16 +532,37 @@ def _fit(self:MIRACLE, Z, mask): self._fit_impute(Z, mask)
 
 # %% ../nbs/07_miracle.ipynb #05b72c7a
 @patch
-def _design(self:MIRACLE, Z, mask) -> np.ndarray:
-    "The blended imputation of rows `Z` as a design (level probabilities in categorical blocks): the fitted baseline's imputation, `window` bootstrap passes of the fitted network, the fitted blend."
+def _settle(self:MIRACLE, D0, hole,
+            step:float=0.5,       # the damping: each pass moves a hole this fraction of the way to the network's prediction
+            tol:float=1e-3,       # a row is settled when none of its holes moves more than this (standardised units, level probabilities)
+            max_passes:int=30,    # stop after this many passes in any case
+           ) -> np.ndarray:       # the design `D0` with its holes at the settled values
+    "Damped passes of the weight-averaged network (`net_mean_`) from `D0`: x <- x + step (f(x) - x) on the entries `hole`, each row until it settles."
+    X = torch.tensor(D0, dtype=torch.float32, device=self.device_)          # a copy: rows are updated in place
+    hole = torch.as_tensor(hole, device=self.device_)
+    active = torch.nonzero(hole.any(1)).flatten()                           # a row depends on itself only: a settled row is done
+    with torch.no_grad(), torch_threads(1, self.device_):
+        for _ in range(max_passes):
+            if not len(active): break
+            Xa, ha = X[active], hole[active]
+            move = torch.where(ha, step * (predict_features(self.net_mean_, Xa) - Xa), torch.zeros_like(Xa))
+            X[active] = Xa + move
+            active = active[move.abs().amax(1) > tol]
+    return X.double().cpu().numpy()
+
+@patch
+def _design(self:MIRACLE, Z, mask, settle:bool=False) -> np.ndarray:
+    "The blended imputation of rows `Z` as a design (level probabilities in categorical blocks): the fitted baseline's imputation refined (`window` bootstrap passes of the fitted network, or `_settle` with `settle`), the fitted blend."
     enc, g = self.encoder_, self.net_.input_group.cpu().numpy()
     D0 = enc.one_hot(np.where(mask, Z, np.asarray(self.baseline_.transform(Z), dtype=np.float64)))
-    return D0 + self.blend_.to_numpy()[g] * (self._bootstrap(D0, ~mask[:, g]) - D0)
+    R = self._settle(D0, ~mask[:, g]) if settle else self._bootstrap(D0, ~mask[:, g])
+    return D0 + self.blend_.to_numpy()[g] * (R - D0)
 
 @patch
 def _impute(self:MIRACLE, Z, mask):
-    "Impute new rows: the blended design of `_design`, a categorical hole its most probable level."
-    return np.where(mask, Z, self.encoder_.collapse(self._design(Z, mask)))
+    "Impute new rows: the blended design of `_design` with the settled refinement, a categorical hole its most probable level."
+    return np.where(mask, Z, self.encoder_.collapse(self._design(Z, mask, settle=True)))
+
 
 # %% ../nbs/07_miracle.ipynb #7f1314cd
 @patch
