@@ -20,7 +20,7 @@ from .core import Imputer, register_imputer, child_imputer, holdout_mask, progre
 
 # %% auto #0
 __all__ = ['MeanImputer', 'MedianImputer', 'KNN', 'ChainedEquations', 'MICE', 'MissForest', 'GAIN', 'sinkhorn_potentials',
-           'entropic_ot', 'sinkhorn_divergence', 'OTImputer', 'AutoImputer']
+           'entropic_ot', 'sinkhorn_divergence', 'OTImputer', 'AutoImputer', 'switch_choice']
 
 # %% ../nbs/04_baselines.ipynb #f5983dbb
 def _design(est, Z:np.ndarray) -> tuple:
@@ -499,19 +499,21 @@ class OTImputer(Imputer):
 # %% ../nbs/04_baselines.ipynb #c69e550b
 @register_imputer("auto")
 class AutoImputer(Imputer):
-    "Per column, the candidate imputer with the lowest error on held-out observed entries (a selection as in HyperImpute)."
+    "The candidate imputer with the lowest error on held-out observed entries, per column where one is clearly better (a selection as in HyperImpute)."
     handles_categorical = True
     def __init__(self,
                  candidates=("mean", "knn", "mice", "missforest"),  # registry names of the imputers to choose from
-                 holdout=0.1,            # share of each incomplete column's observed entries held out to score them
-                 min_count=5,            # fewer held-out entries in a column: the candidate best over all columns
+                 holdout=0.1,            # share of each incomplete column's observed entries held out in each draw to score them
+                 folds=3,                # draws of held-out entries: each candidate is fitted and scored `folds` times
+                 switch_se=2.0,          # a column leaves the best-overall candidate for one whose held-out error there is lower by this many standard errors (0: its own best)
+                 min_count=5,            # fewer held-out entries in a column: it keeps the best-overall candidate
                  seed=None,              # random seed (int) of the held-out entries and of the candidates
                  device="auto",          # passed to the candidates
-                 verbose=True,           # a progress bar over the candidates
+                 verbose=True,           # a progress bar over the candidates' fits
                  categorical=None,       # columns to treat as categorical besides category, bool and text ones (names or positions)
                 ):
         super().__init__(seed, device, verbose, categorical)
-        self.candidates, self.holdout, self.min_count = candidates, holdout, min_count
+        self.candidates, self.holdout, self.folds, self.switch_se, self.min_count = candidates, holdout, folds, switch_se, min_count
 
     def _make(self, name):
         if not isinstance(name, str) or name.lower() == "auto":
@@ -519,26 +521,44 @@ class AutoImputer(Imputer):
         cat = np.flatnonzero(self.encoder_.categorical)
         return child_imputer(name, "candidate", self.seed_, self.device, cat, [self._feature_names()[j] for j in cat])
 
+
 # %% ../nbs/04_baselines.ipynb #8ce3e2ff
+def switch_choice(errors:dict,      # candidate -> its errors on one column's held-out entries (the same entries for every candidate)
+                  overall:str,      # the candidate best over all columns
+                  se:float=2.0,     # standard errors by which another candidate must beat `overall`
+                 ) -> str:          # the candidate for the column
+    "`overall`, unless another candidate's paired error difference from it is positive by more than `se` standard errors: then the one that leads by most."
+    best, lead = overall, 0.0
+    for name, e in errors.items():
+        d = np.asarray(errors[overall]) - np.asarray(e)
+        if name == overall or len(d) < 2: continue
+        margin = d.mean() - se * d.std(ddof=1) / np.sqrt(len(d))
+        if margin > lead: best, lead = name, margin
+    return best
+
 @patch
 def _fit(self:AutoImputer, Z, mask):
-    "Fit every candidate without the held-out entries, score it per column on them, and keep the best per column."
+    "Fit and score every candidate on `folds` draws of held-out entries; choose per column (`switch_choice`); refit the chosen ones on every observed entry."
     names = [self.candidates] if isinstance(self.candidates, str) else list(self.candidates)
     if not names: raise ValueError("candidates must name at least one imputer")
     check_real(self.holdout, "holdout", 0, 0.5, low_open=True, high_open=True); check_int(self.min_count, "min_count")
-    H = holdout_mask(mask, self.holdout, np.random.default_rng(self.seed_))
-    seen, cat, cols = np.where(mask & ~H, Z, np.nan), self.encoder_.categorical, self._feature_names()
-    scores, fitted = {}, {}
-    for name in progress(names, self.verbose, desc="auto"):
-        imp = self._make(name)
-        P = np.asarray(imp.fit_transform(seen), dtype=np.float64)
-        err = np.where(cat, (P != Z).astype(np.float64), (P - Z) ** 2)
-        scores[name], fitted[name] = [err[H[:, j], j].mean() if H[:, j].sum() >= self.min_count else np.nan for j in range(Z.shape[1])], imp
-    self.scores_ = pd.DataFrame(scores, index=cols)
-    rel = self.scores_.div(self.scores_.min(axis=1), axis=0).replace(np.inf, np.nan)   # each column's errors over its best one
-    overall = rel.mean().idxmin() if rel.notna().any().any() else names[0]
-    self.choice_ = pd.Series([r.idxmin() if r.notna().any() else overall for _, r in self.scores_.iterrows()], index=cols, name="choice")
-    self.imputers_ = {n: fitted[n] for n in dict.fromkeys(self.choice_)}
+    check_int(self.folds, "folds"); check_real(self.switch_se, "switch_se", 0)
+    rng, cat, cols = np.random.default_rng(self.seed_), self.encoder_.categorical, self._feature_names()
+    H = [holdout_mask(mask, self.holdout, rng) for _ in range(self.folds)]
+    err = {n: [] for n in names}                                    # per candidate, per draw: the errors of the held-out entries
+    for f, name in progress([(f, n) for f in range(self.folds) for n in names], self.verbose, desc="auto"):
+        P = np.asarray(self._make(name).fit_transform(np.where(mask & ~H[f], Z, np.nan)), dtype=np.float64)
+        err[name].append(np.where(cat, (P != Z).astype(np.float64), (P - Z) ** 2)[H[f]])
+    cj = np.concatenate([np.nonzero(h)[1] for h in H])                  # the column of every held-out entry, draw after draw
+    E = {n: np.concatenate(v) for n, v in err.items()}
+    count = np.bincount(cj, minlength=Z.shape[1]); self.n_held_ = pd.Series(count, index=cols, name="held out")
+    self.scores_ = pd.DataFrame({n: [E[n][cj == j].mean() if count[j] >= self.min_count else np.nan for j in range(Z.shape[1])]
+                                 for n in names}, index=cols)
+    overall = min(names, key=lambda n: E[n].mean()) if len(cj) else names[0]   # every held-out entry counts once
+    self.choice_ = pd.Series([switch_choice({n: E[n][cj == j] for n in names}, overall, self.switch_se) if count[j] >= self.min_count
+                              else overall for j in range(Z.shape[1])], index=cols, name="choice")
+    seen = np.where(mask, Z, np.nan)
+    self.imputers_ = {n: self._make(n).fit(seen) for n in dict.fromkeys(self.choice_)}
 
 @patch
 def _impute(self:AutoImputer, Z, mask):
@@ -548,3 +568,4 @@ def _impute(self:AutoImputer, Z, mask):
         cols = (choice == name) & ~mask.all(0)
         if cols.any(): out[:, cols] = np.asarray(imp.transform(Z), dtype=np.float64)[:, cols]
     return np.where(mask, Z, out)
+
