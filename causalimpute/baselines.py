@@ -530,8 +530,8 @@ def switch_choice(errors:dict,      # candidate -> its errors on one column's he
     "`overall`, unless another candidate's paired error difference from it is positive by more than `se` standard errors: then the one that leads by most."
     best, lead = overall, 0.0
     for name, e in errors.items():
+        if name == overall or len(e) < 2: continue
         d = np.asarray(errors[overall]) - np.asarray(e)
-        if name == overall or len(d) < 2: continue
         margin = d.mean() - se * d.std(ddof=1) / np.sqrt(len(d))
         if margin > lead: best, lead = name, margin
     return best
@@ -552,11 +552,12 @@ def _fit(self:AutoImputer, Z, mask):
     cj = np.concatenate([np.nonzero(h)[1] for h in H])                  # the column of every held-out entry, draw after draw
     E = {n: np.concatenate(v) for n, v in err.items()}
     count = np.bincount(cj, minlength=Z.shape[1]); self.n_held_ = pd.Series(count, index=cols, name="held out")
-    self.scores_ = pd.DataFrame({n: [E[n][cj == j].mean() if count[j] >= self.min_count else np.nan for j in range(Z.shape[1])]
-                                 for n in names}, index=cols)
+    scored = [j for j in range(Z.shape[1]) if count[j] >= self.min_count]     # the columns with enough held-out entries to judge
+    Ej = {j: {n: E[n][cj == j] for n in names} for j in scored}              # their errors, per column and candidate
+    self.scores_ = pd.DataFrame({n: [Ej[j][n].mean() if j in Ej else np.nan for j in range(Z.shape[1])] for n in names}, index=cols)
     overall = min(names, key=lambda n: E[n].mean()) if len(cj) else names[0]   # every held-out entry counts once
-    self.choice_ = pd.Series([switch_choice({n: E[n][cj == j] for n in names}, overall, self.switch_se) if count[j] >= self.min_count
-                              else overall for j in range(Z.shape[1])], index=cols, name="choice")
+    self.choice_ = pd.Series([switch_choice(Ej[j], overall, self.switch_se) if j in Ej else overall for j in range(Z.shape[1])],
+                             index=cols, name="choice")
     seen = np.where(mask, Z, np.nan)
     self.imputers_ = {n: self._make(n).fit(seen) for n in dict.fromkeys(self.choice_)}
 
