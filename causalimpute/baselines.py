@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_baselines.ipynb #694d52f1
 from __future__ import annotations
-import inspect, math, numbers, warnings
+import inspect, math, numbers, time, warnings
 import numpy as np
 import torch
 from torch import nn
@@ -507,6 +507,7 @@ class AutoImputer(Imputer):
                  folds=3,                # draws of held-out entries: each candidate is fitted and scored `folds` times
                  switch_se=2.0,          # a column leaves the best-overall candidate for one whose held-out error there is lower by this many standard errors (0: its own best)
                  min_count=5,            # fewer held-out entries in a column: it keeps the best-overall candidate
+                 time_budget=None,       # seconds for scoring the candidates (None: no limit); one whose first fit says it would overrun is left out
                  seed=None,              # random seed (int) of the held-out entries and of the candidates
                  device="auto",          # passed to the candidates
                  verbose=True,           # a progress bar over the candidates' fits
@@ -514,6 +515,7 @@ class AutoImputer(Imputer):
                 ):
         super().__init__(seed, device, verbose, categorical)
         self.candidates, self.holdout, self.folds, self.switch_se, self.min_count = candidates, holdout, folds, switch_se, min_count
+        self.time_budget = time_budget
 
     def _make(self, name):
         if not isinstance(name, str) or name.lower() == "auto":
@@ -538,17 +540,30 @@ def switch_choice(errors:dict,      # candidate -> its errors on one column's he
 
 @patch
 def _fit(self:AutoImputer, Z, mask):
-    "Fit and score every candidate on `folds` draws of held-out entries; choose per column (`switch_choice`); refit the chosen ones on every observed entry."
+    "Fit and score the candidates on `folds` draws of held-out entries, within `time_budget`; choose per column (`switch_choice`); refit the chosen ones on every observed entry."
     names = [self.candidates] if isinstance(self.candidates, str) else list(self.candidates)
     if not names: raise ValueError("candidates must name at least one imputer")
     check_real(self.holdout, "holdout", 0, 0.5, low_open=True, high_open=True); check_int(self.min_count, "min_count")
     check_int(self.folds, "folds"); check_real(self.switch_se, "switch_se", 0)
+    budget = check_real(self.time_budget, "time_budget", 0, low_open=True, none_ok=True)
     rng, cat, cols = np.random.default_rng(self.seed_), self.encoder_.categorical, self._feature_names()
     H = [holdout_mask(mask, self.holdout, rng) for _ in range(self.folds)]
-    err = {n: [] for n in names}                                    # per candidate, per draw: the errors of the held-out entries
-    for f, name in progress([(f, n) for f in range(self.folds) for n in names], self.verbose, desc="auto"):
-        P = np.asarray(self._make(name).fit_transform(np.where(mask & ~H[f], Z, np.nan)), dtype=np.float64)
-        err[name].append(np.where(cat, (P != Z).astype(np.float64), (P - Z) ** 2)[H[f]])
+    def held_out_errors(name, h):                                  # fit `name` without the entries `h`: its errors on them
+        P = np.asarray(self._make(name).fit_transform(np.where(mask & ~h, Z, np.nan)), dtype=np.float64)
+        return np.where(cat, (P != Z).astype(np.float64), (P - Z) ** 2)[h]
+    err, self.dropped_, start = {}, [], time.perf_counter()         # per candidate, per draw: the errors of the held-out entries
+    for i, name in enumerate(progress(names, self.verbose, desc="auto")):
+        spent = time.perf_counter() - start
+        if i and budget is not None and spent >= budget: self.dropped_.append(name); continue   # the first candidate always runs
+        t0 = time.perf_counter(); first = held_out_errors(name, H[0]); took = time.perf_counter() - t0
+        if i and budget is not None and spent + (self.folds + 1) * took > budget:    # its other draws and a refit would overrun
+            self.dropped_.append(name); continue
+        err[name] = [first] + [held_out_errors(name, h) for h in H[1:]]
+    if self.dropped_:
+        warnings.warn(f"auto: time_budget={budget:g} s left out {', '.join(map(repr, self.dropped_))}: the budget was spent before "
+                      "they started, or their first fit said the rest would overrun it (list the candidates you care most about first, "
+                      "or raise time_budget)", stacklevel=2)
+    names = list(err)
     cj = np.concatenate([np.nonzero(h)[1] for h in H])                  # the column of every held-out entry, draw after draw
     E = {n: np.concatenate(v) for n, v in err.items()}
     count = np.bincount(cj, minlength=Z.shape[1]); self.n_held_ = pd.Series(count, index=cols, name="held out")
