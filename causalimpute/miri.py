@@ -52,9 +52,9 @@ def flow_batch(X:torch.Tensor,    # the current imputed table as the flow's desi
 
 # %% ../nbs/10_miri.ipynb #442ad816
 PRESETS = {
-    "default":   dict(n_rounds=10, n_epochs=30, n_epochs_first=100, batch_size=256, hidden=128, depth=3, n_freq=8, lr=2e-3, lr_decay=True,
+    "default":   dict(n_rounds=10, n_epochs=30, n_epochs_first=100, min_batches=0, batch_size=256, hidden=128, depth=3, n_freq=8, lr=2e-3, lr_decay=True,
                       solver="heun", n_steps=12, warm_start=True, conditioning="clean", init="noise", clip=1.0, cpu_threads=1),
-    "reference": dict(n_rounds=10, n_epochs=100, n_epochs_first=None, batch_size=100, hidden=1001, depth=3, n_freq=0, lr=1e-2, lr_decay=False,
+    "reference": dict(n_rounds=10, n_epochs=100, n_epochs_first=None, min_batches=0, batch_size=100, hidden=1001, depth=3, n_freq=0, lr=1e-2, lr_decay=False,
                       solver="euler", n_steps=100, warm_start=False, conditioning="reference", init="noise", clip=None, cpu_threads=None),
 }
 
@@ -122,6 +122,7 @@ class MIRI(Imputer):
                  n_rounds=None,        # MIRI rounds (reimputations)
                  n_epochs=None,        # training epochs per round
                  n_epochs_first=None,  # epochs of the first round when warm-starting (None: n_epochs)
+                 min_batches=None,     # training batches a round of `n_epochs` makes at least: a small table's rounds get more epochs (0: off)
                  batch_size=None,      # rows per training batch
                  velocity="mlp",       # velocity network: "mlp" (tables) or "conv" (images: residual 3x3 convolutions, needs `image_shape`)
                  image_shape=None,     # one row as an image: (height, width) or (channels, height, width), C-order flattening; product = columns
@@ -146,6 +147,7 @@ class MIRI(Imputer):
                  categorical=None,     # columns to treat as categorical besides category, bool and text ones (names or positions)
                 ):
         self.preset, self.n_rounds, self.n_epochs, self.n_epochs_first, self.batch_size = preset, n_rounds, n_epochs, n_epochs_first, batch_size
+        self.min_batches = min_batches
         self.velocity, self.image_shape = velocity, image_shape
         self.hidden, self.depth, self.n_freq, self.lr, self.lr_decay = hidden, depth, n_freq, lr, lr_decay
         self.solver, self.n_steps = solver, n_steps
@@ -160,6 +162,7 @@ def _check_config(c):
     check_int(c["n_epochs_first"], "n_epochs_first", none_ok=True)
     check_int(c["cpu_threads"], "cpu_threads", none_ok=True)
     check_int(c["n_freq"], "n_freq", low=0)
+    check_int(c["min_batches"], "min_batches", low=0)
     check_real(c["lr"], "lr", low=0, low_open=True)
     check_real(c["clip"], "clip", low=0, low_open=True, none_ok=True)
     check_choice(c["solver"], "solver", tuple(SOLVERS))
@@ -206,11 +209,20 @@ def _cosine_to_tenth(opt, n_steps):
     return torch.optim.lr_scheduler.LambdaLR(opt, lambda k: 0.1 + 0.45 * (1 + math.cos(math.pi * k / n_steps)))
 
 # %% ../nbs/10_miri.ipynb #026dee47
+def _round_epochs(n_epochs:int, # the round's epochs as configured (`n_epochs`, or `n_epochs_first` for a warm start's first round)
+                  n_rows:int,   # rows the round trains on
+                  c:dict,       # the settings: `n_epochs`, `batch_size`, `min_batches`
+                 )->int:        # the epochs the round runs
+    "`n_epochs`, raised by the factor that makes a round of `c['n_epochs']` epochs train on at least `c['min_batches']` batches."
+    per_epoch = -(-n_rows // c["batch_size"])                                        # ceiling divisions, in integers
+    return max(n_epochs, -(-n_epochs * c.get("min_batches", 0) // (c["n_epochs"] * per_epoch)))
+
 def _train_round(net, opt, X, M, c, n_epochs, rnd, history, generator):
-    "Train `net` on the current table `X` (mask `M`) for `n_epochs` with `flow.train_flow`; append (round, epoch, loss) to `history`."
+    "Train `net` on the current table `X` (mask `M`) for `n_epochs` (raised by `min_batches`) with `flow.train_flow`; append (round, epoch, loss) to `history`; returns the epochs run."
     if c["conditioning"] == "reference": rows = torch.arange(len(X), device=X.device)   # the reference trains on every row
     else: rows = torch.nonzero((M < 1).any(1) & (M > 0).any(1)).reshape(-1)        # rows with a hole and a condition
-    if len(rows) == 0: return
+    if len(rows) == 0: return 0
+    n_epochs = _round_epochs(n_epochs, len(rows), c)
     def epoch(g):                                                                  # the rows in a random order, in batches
         for b in rows[torch.randperm(len(rows), device=X.device, generator=g)].split(c["batch_size"]):
             yield flow_batch(X, M, b, c["conditioning"], g, c.get("categorical_blocks", ()))
@@ -220,6 +232,7 @@ def _train_round(net, opt, X, M, c, n_epochs, rnd, history, generator):
     if not math.isfinite(losses[-1]):
         raise FloatingPointError(f"MIRI diverged: the training loss became {losses[-1]} in round {rnd}, epoch {len(losses) - 1}; "
                                  f"no imputation is returned. Lower lr (now {c['lr']}), set clip=1.0, or use preset='default'")
+    return n_epochs
 
 # %% ../nbs/10_miri.ipynb #84641ca4
 INPUT_RANGE = 50.0  # new rows' observed values are clamped to +-50 standard deviations as the network's input (they are returned unchanged)
@@ -275,7 +288,7 @@ def _initial_fill(Z, mask, c, seed, generator, encoder=None):
 def _one_round(net, opt, X, M, c, rnd, n_epochs, history, generator):
     "Round `rnd`: train `net` on the table `X` for `n_epochs`, then re-impute `X` by its ODE; returns (new table, the round's summary)."
     start = time.perf_counter()
-    net.train(); _train_round(net, opt, X, M, c, n_epochs, rnd, history, generator)
+    net.train(); n_epochs = _train_round(net, opt, X, M, c, n_epochs, rnd, history, generator)
     trained = time.perf_counter()
     net.eval(); X_new = _solve(net, X, M, X, c, generator)
     hole = M < 1
