@@ -258,9 +258,9 @@ def _fill_numeric(dt, col:np.ndarray):
     return col                                                                   # ints with holes -> float64 (imputed values are not ints)
 
 def _fill_categorical(s:pd.Series, lv:np.ndarray, miss:np.ndarray):
-    "The column `s` with its entries at `miss` replaced by the levels `lv`, in its own dtype (a yes/no column becomes bool)."
+    "The column `s` with its entries at `miss` replaced by the levels `lv`, in its own dtype (yes/no objects become bool)."
     col = s.to_numpy(dtype=object).copy(); col[miss] = lv[miss]
-    if _boolish(s): return col.astype(bool)
+    if _boolish(s): return col.astype(bool) if s.dtype == object else pd.array(col.astype(bool), dtype=s.dtype)   # `boolean` stays
     if isinstance(s.dtype, pd.api.extensions.ExtensionDtype): return pd.array(col, dtype=s.dtype)  # category, str, boolean, Int64
     if s.dtype.kind in "biuf": return col.astype(s.dtype)                        # declared integer or float codes
     return col
@@ -282,7 +282,10 @@ def restore(self:TableEncoder,
         res = X.copy()
         for j in holes:
             s = X.iloc[:, j]
-            res.isetitem(j, _fill_categorical(s, lv(j), ~mask[:, j]) if self.categorical[j] else _fill_numeric(s.dtype, out[:, j]))
+            col = _fill_categorical(s, lv(j), ~mask[:, j]) if self.categorical[j] else _fill_numeric(s.dtype, out[:, j])
+            if s.dtype == object and not _boolish(s):   # objects stay objects: pandas 3 would read the new array as str or float64
+                col = pd.Series(np.asarray(col, dtype=object), index=X.index, dtype=object)
+            res.isetitem(j, col)
         return res
     arr = np.asarray(X)
     if arr.dtype.kind in "US": arr = np.asarray(X, dtype=object)
@@ -569,10 +572,10 @@ def _untouched(X, X_before) -> bool:
     return pd.DataFrame(a).equals(pd.DataFrame(b))
 
 def _dtype_kept(a, b, holes:bool, s:pd.Series) -> bool:
-    "Whether a column of dtype `a` may come back as `b`: the same dtype, or, with holes, ints as float64 and yes/no columns as bool."
+    "Whether a column of dtype `a` may come back as `b`: the same dtype, or, with holes, ints as float64 and yes/no objects as bool."
     if a == b: return True
     if not holes: return False
-    if _boolish(s): return b == np.dtype(bool)
+    if _boolish(s): return a == object and b == np.dtype(bool)
     return pd.api.types.is_integer_dtype(a) and b == np.float64
 
 def check_imputer(imputer,            # an unfitted imputer (clones of it are fitted)
