@@ -29,6 +29,23 @@ def _estimate(result) -> tuple:
         return names, q, U, result[2] if len(result) == 3 else None
     raise TypeError(f"an analysis must be a statsmodels result (params, cov_params()) or an (estimate, covariance) pair, got {type(result).__name__}")
 
+# %% ../nbs/10a_multiple_imputation.ipynb #48d6e2f6
+def _aligned(est:list) -> list:
+    "`_estimate`s of m analyses with every parameter in the first one's order, matched by name when every analysis names them."
+    names = [n for n, _, _, _ in est]
+    if any(n is None for n in names):                              # unnamed: matched by position
+        if len({len(q) for _, q, _, _ in est}) > 1: raise ValueError("the analyses estimate different numbers of parameters")
+        return est
+    first, out = names[0], []
+    for k, (n, q, U, df) in enumerate(est):
+        if len(n) != len(first) or set(n) != set(first):
+            raise ValueError(f"the analyses estimate different parameters: analysis {k} has {[p for p in n if p not in first]} "
+                             f"and lacks {[p for p in first if p not in n]} (against analysis 0)")
+        at = {p: i for i, p in enumerate(n)}; idx = [at[p] for p in first]
+        out.append((first, q[idx], U[np.ix_(idx, idx)], df))
+    return out
+
+
 # %% ../nbs/10a_multiple_imputation.ipynb #412b05f7
 def pool(results,        # the m analyses: statsmodels results, or (estimate, covariance[, complete-data df]) pairs, m >= 2
          df_com=None,    # complete-data degrees of freedom (None: each result's `df_resid` if it has one, else the large-sample df)
@@ -38,8 +55,7 @@ def pool(results,        # the m analyses: statsmodels results, or (estimate, co
     results = list(results)
     if len(results) < 2: raise ValueError(f"pooling needs at least 2 analyses, got {len(results)}")
     alpha = check_real(alpha, "alpha", 0, 1, True, True)
-    est = [_estimate(r) for r in results]
-    if len({len(q) for _, q, _, _ in est}) > 1: raise ValueError("the analyses estimate different numbers of parameters")
+    est = _aligned([_estimate(r) for r in results])
     m, Q = len(est), np.stack([q for _, q, _, _ in est])
     Ubar = np.mean([np.diag(U) for _, _, U, _ in est], axis=0)
     Qbar, B = Q.mean(0), Q.var(0, ddof=1)
