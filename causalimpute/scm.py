@@ -229,8 +229,9 @@ def simulate_mgraph_missingness(X,                  # complete data n x d (ndarr
                                 frac_missing=0.3,   # share of the d features that get holes (non-roots only), in (0, 1]
                                 n_causes=2,         # number of parents of each indicator (MAR, MNAR)
                                 strength=2.0,       # standard deviation of the indicator logits over the rows
-                               )->tuple:            # (X_miss like X, mask n x d bool True = observed, mgraph (2d) x (2d) int)
-    "Hide entries of `X` by a random m-graph on top of its DAG `A`; returns the data with NaN, the mask and the m-graph."
+                                return_probs=False, # also return P (n x d): each entry's probability of being missing, the truth an IPW estimate targets
+                               )->tuple:            # (X_miss like X, mask n x d bool True = observed, mgraph (2d) x (2d) int[, P])
+    "Hide entries of `X` by a random m-graph on top of its DAG `A`; returns the data with NaN, the mask and the m-graph (and the probabilities)."
     s = check_seed(seed)
     try: V = _values(X, None, s)[0]                     # a categorical column: one random score per level
     except ValueError as e:
@@ -245,13 +246,13 @@ def simulate_mgraph_missingness(X,                  # complete data n x d (ndarr
     S, parents = _indicator_parents(A, mech, frac_missing, n_causes, rng)
     G = np.zeros((2 * d, 2 * d), int); G[:d, :d] = A
     Z = (V - V.mean(0)) / np.where(V.std(0) > 0, V.std(0), 1.0)
-    mask = np.ones((n, d), bool)
+    mask, P = np.ones((n, d), bool), np.zeros((n, d))
     for j in S:
         G[parents[j], d + j] = 1
-        p = _missing_probs(Z, parents[j], rate, strength, rng)           # its weights are drawn before the mask
-        mask[:, j] = rng.random(n) >= p
+        P[:, j] = _missing_probs(Z, parents[j], rate, strength, rng)     # its weights are drawn before the mask
+        mask[:, j] = rng.random(n) >= P[:, j]
     check_mgraph(G, mask)
-    return hide(X, mask), mask, G
+    return (hide(X, mask), mask, G) + ((P,) if return_probs else ())
 
 # %% ../nbs/02_scm.ipynb #d33f4e2f
 TOY_CENTRES = np.array([[-2.0, -2.0], [2.0, 2.0]])
