@@ -13,7 +13,7 @@ from .miracle import MIRACLE
 from .miri import MIRI
 
 # %% auto #0
-__all__ = ['ITERATIONS', 'pool', 'analyse', 'traces', 'plot_traces', 'plot_densities', 'coverage', 'plot_coverage']
+__all__ = ['ITERATIONS', 'pool', 'pool_wald', 'analyse', 'traces', 'plot_traces', 'plot_densities', 'coverage', 'plot_coverage']
 
 # %% ../nbs/10a_multiple_imputation.ipynb #b9dcf4bd
 def _estimate(result) -> tuple:
@@ -74,6 +74,36 @@ def pool(results,        # the m analyses: statsmodels results, or (estimate, co
                        index=est[0][0] or [f"x{j}" for j in range(Q.shape[1])])
     out.attrs["m"] = m
     return out
+
+# %% ../nbs/10a_multiple_imputation.ipynb #c7975f55
+def pool_wald(results,        # the m analyses, as for `pool`
+              params,         # the parameters tested jointly: names (or positions, for unnamed estimates)
+              value=0.0,      # their values under the hypothesis (a number, or one per parameter)
+             ) -> pd.Series:  # statistic (F), df1, df2, p_value, riv (the average relative increase in variance r)
+    "The pooled Wald test that `params` equal `value` jointly: the D1 statistic of Li, Raghunathan and Rubin (1991), R's `mice::D1`."
+    results = list(results)
+    if len(results) < 2: raise ValueError(f"pooling needs at least 2 analyses, got {len(results)}")
+    est = _aligned([_estimate(r) for r in results])
+    names, params = est[0][0], [params] if isinstance(params, (str, int)) else list(params)
+    if not params: raise ValueError("params is empty: name at least one parameter to test")
+    if names is None: idx = [check_int(p, "params", 0, len(est[0][1]) - 1) for p in params]
+    else:
+        unknown = [p for p in params if p not in names]
+        if unknown: raise ValueError(f"params {unknown} are not among the analyses' parameters {names}")
+        idx = [names.index(p) for p in params]
+    m, k = len(est), len(idx)
+    Q = np.stack([q[idx] for _, q, _, _ in est])
+    Ubar = np.mean([U[np.ix_(idx, idx)] for _, _, U, _ in est], axis=0)
+    B = np.atleast_2d(np.cov(Q, rowvar=False, ddof=1))
+    r = (1 + 1 / m) * np.trace(B @ np.linalg.inv(Ubar)) / k
+    d = Q.mean(0) - np.broadcast_to(np.asarray(value, dtype=np.float64), (k,))
+    D = float(d @ np.linalg.solve(Ubar, d)) / (k * (1 + r))
+    t = k * (m - 1)
+    if r == 0: df2 = np.inf
+    else: df2 = 4 + (t - 4) * (1 + (1 - 2 / t) / r) ** 2 if t > 4 else t * (1 + 1 / k) * (1 + 1 / r) ** 2 / 2
+    p = stats.chi2.sf(k * D, k) if np.isinf(df2) else stats.f.sf(D, k, df2)
+    return pd.Series(dict(statistic=D, df1=k, df2=df2, p_value=p, riv=r))
+
 
 # %% ../nbs/10a_multiple_imputation.ipynb #361d7248
 def analyse(imputer:Imputer, # an imputer that draws (`sample`): e.g. MICE, MIRI
