@@ -86,6 +86,7 @@ def pool_wald(results,        # the m analyses, as for `pool`
     est = _aligned([_estimate(r) for r in results])
     names, params = est[0][0], [params] if isinstance(params, (str, int)) else list(params)
     if not params: raise ValueError("params is empty: name at least one parameter to test")
+    if len(set(params)) < len(params): raise ValueError(f"params names a parameter twice: {params}")
     if names is None: idx = [check_int(p, "params", 0, len(est[0][1]) - 1) for p in params]
     else:
         unknown = [p for p in params if p not in names]
@@ -96,7 +97,9 @@ def pool_wald(results,        # the m analyses, as for `pool`
     Ubar = np.mean([U[np.ix_(idx, idx)] for _, _, U, _ in est], axis=0)
     B = np.atleast_2d(np.cov(Q, rowvar=False, ddof=1))
     r = (1 + 1 / m) * np.trace(B @ np.linalg.inv(Ubar)) / k
-    d = Q.mean(0) - np.broadcast_to(np.asarray(value, dtype=np.float64), (k,))
+    v = np.asarray(value, dtype=np.float64)
+    if v.ndim > 1 or v.size not in (1, k): raise ValueError(f"value must be a number or one per parameter ({k}), got {value!r}")
+    d = Q.mean(0) - np.broadcast_to(v.reshape(-1) if v.ndim else v, (k,))
     D = float(d @ np.linalg.solve(Ubar, d)) / (k * (1 + r))
     t = k * (m - 1)
     if r == 0: df2 = np.inf
