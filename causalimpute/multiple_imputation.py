@@ -45,6 +45,12 @@ def _aligned(est:list) -> list:
         out.append((first, q[idx], U[np.ix_(idx, idx)], df))
     return out
 
+def _gathered(results) -> list:
+    "The m analyses (an iterable, m >= 2) as `_estimate`s in one parameter order (`_aligned`)."
+    results = list(results)
+    if len(results) < 2: raise ValueError(f"pooling needs at least 2 analyses, got {len(results)}")
+    return _aligned([_estimate(r) for r in results])
+
 
 # %% ../nbs/10a_multiple_imputation.ipynb #412b05f7
 def pool(results,        # the m analyses: statsmodels results, or (estimate, covariance[, complete-data df]) pairs, m >= 2
@@ -52,10 +58,7 @@ def pool(results,        # the m analyses: statsmodels results, or (estimate, co
          alpha=0.05,     # 1 - the confidence level of the intervals
         ) -> pd.DataFrame: # one row per parameter: estimate, within, between, total, se, riv, lambda, fmi, df, ci_low, ci_high, p_value
     "Rubin's rules with the Barnard–Rubin degrees of freedom: pool the analyses of `m` imputed tables."
-    results = list(results)
-    if len(results) < 2: raise ValueError(f"pooling needs at least 2 analyses, got {len(results)}")
-    alpha = check_real(alpha, "alpha", 0, 1, True, True)
-    est = _aligned([_estimate(r) for r in results])
+    est, alpha = _gathered(results), check_real(alpha, "alpha", 0, 1, True, True)
     m, Q = len(est), np.stack([q for _, q, _, _ in est])
     Ubar = np.mean([np.diag(U) for _, _, U, _ in est], axis=0)
     Qbar, B = Q.mean(0), Q.var(0, ddof=1)
@@ -81,9 +84,7 @@ def pool_wald(results,        # the m analyses, as for `pool`
               value=0.0,      # their values under the hypothesis (a number, or one per parameter)
              ) -> pd.Series:  # statistic (F), df1, df2, p_value, riv (the average relative increase in variance r)
     "The pooled Wald test that `params` equal `value` jointly: the D1 statistic of Li, Raghunathan and Rubin (1991), R's `mice::D1`."
-    results = list(results)
-    if len(results) < 2: raise ValueError(f"pooling needs at least 2 analyses, got {len(results)}")
-    est = _aligned([_estimate(r) for r in results])
+    est = _gathered(results)
     names, params = est[0][0], [params] if isinstance(params, (str, int)) else list(params)
     if not params: raise ValueError("params is empty: name at least one parameter to test")
     if len(set(params)) < len(params): raise ValueError(f"params names a parameter twice: {params}")
@@ -99,7 +100,7 @@ def pool_wald(results,        # the m analyses, as for `pool`
     r = (1 + 1 / m) * np.trace(B @ np.linalg.inv(Ubar)) / k
     v = np.asarray(value, dtype=np.float64)
     if v.ndim > 1 or v.size not in (1, k): raise ValueError(f"value must be a number or one per parameter ({k}), got {value!r}")
-    d = Q.mean(0) - np.broadcast_to(v.reshape(-1) if v.ndim else v, (k,))
+    d = Q.mean(0) - v.reshape(-1)                                          # one value for all, or one each
     D = float(d @ np.linalg.solve(Ubar, d)) / (k * (1 + r))
     t = k * (m - 1)
     if r == 0: df2 = np.inf
