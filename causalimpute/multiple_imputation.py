@@ -4,6 +4,7 @@
 
 # %% ../nbs/10a_multiple_imputation.ipynb #b9044830
 from __future__ import annotations
+import numbers, warnings
 import numpy as np, pandas as pd
 from scipy import stats
 from sklearn.base import clone
@@ -13,7 +14,8 @@ from .miracle import MIRACLE
 from .miri import MIRI
 
 # %% auto #0
-__all__ = ['ITERATIONS', 'pool', 'pool_wald', 'analyse', 'traces', 'plot_traces', 'plot_densities', 'coverage', 'plot_coverage']
+__all__ = ['ITERATIONS', 'pool', 'pool_wald', 'pool_chi2', 'analyse', 'traces', 'plot_traces', 'plot_densities', 'coverage',
+           'plot_coverage']
 
 # %% ../nbs/10a_multiple_imputation.ipynb #b9dcf4bd
 def _estimate(result) -> tuple:
@@ -79,11 +81,29 @@ def pool(results,        # the m analyses: statsmodels results, or (estimate, co
     return out
 
 # %% ../nbs/10a_multiple_imputation.ipynb #c7975f55
+def _wald_df(r:float, k:int, m:int, df_com=None) -> float:
+    "D1's denominator df: Reiter's (2007) small-sample value given a finite `df_com`, else the large-sample one of Li et al. (1991)."
+    t = k * (m - 1)
+    if r == 0: large = np.inf                                        # no between-imputation variance: the chi-square limit
+    elif t > 4: large = 4 + (t - 4) * (1 + (1 - 2 / t) / r) ** 2
+    else: large = t * (1 + 1 / k) * (1 + 1 / r) ** 2 / 2
+    if df_com is None or df_com == np.inf: return large
+    star, a = df_com * (df_com + 1) / (df_com + 3), r * t / (t - 2)
+    c1, c2 = star - 2 * (1 + a), star - 4 * (1 + a)
+    if t <= 4 or c2 <= 0:
+        warnings.warn(f"Reiter's small-sample df needs k(m - 1) > 4 and df_com well above the missing information (k={k}, m={m}, "
+                      f"df_com={df_com:g}, r={r:.3g}); using the large-sample df capped at the complete data's")
+        return min(large, star)
+    z = 1 / c2 + (a ** 2 * c1 / ((1 + a) ** 2 * c2) + 8 * a ** 2 * c1 / ((1 + a) * c2 ** 2) + 4 * a ** 2 / ((1 + a) * c2)
+                  + 4 * a ** 2 / (c1 * c2) + 16 * a ** 2 * c1 / c2 ** 3 + 8 * a ** 2 / c2 ** 2) / (t - 4)
+    return 4 + 1 / z
+
 def pool_wald(results,        # the m analyses, as for `pool`
               params,         # the parameters tested jointly: names (or positions, for unnamed estimates)
               value=0.0,      # their values under the hypothesis (a number, or one per parameter)
+              df_com=None,    # complete-data degrees of freedom (None: the first result's `df_resid` if it has one; np.inf: large-sample)
              ) -> pd.Series:  # statistic (F), df1, df2, p_value, riv (the average relative increase in variance r)
-    "The pooled Wald test that `params` equal `value` jointly: the D1 statistic of Li, Raghunathan and Rubin (1991), R's `mice::D1`."
+    "The pooled Wald test that `params` equal `value` jointly: D1 of Li, Raghunathan and Rubin (1991) with Reiter's (2007) df, R's `mice::D1`."
     est = _gathered(results)
     names, params = est[0][0], [params] if isinstance(params, (str, int)) else list(params)
     if not params: raise ValueError("params is empty: name at least one parameter to test")
@@ -102,11 +122,27 @@ def pool_wald(results,        # the m analyses, as for `pool`
     if v.ndim > 1 or v.size not in (1, k): raise ValueError(f"value must be a number or one per parameter ({k}), got {value!r}")
     d = Q.mean(0) - v.reshape(-1)                                          # one value for all, or one each
     D = float(d @ np.linalg.solve(Ubar, d)) / (k * (1 + r))
-    t = k * (m - 1)
-    if r == 0: df2 = np.inf
-    else: df2 = 4 + (t - 4) * (1 + (1 - 2 / t) / r) ** 2 if t > 4 else t * (1 + 1 / k) * (1 + 1 / r) ** 2 / 2
+    dfc = df_com if df_com is not None else est[0][3]
+    if dfc is not None and not (isinstance(dfc, numbers.Real) and dfc == np.inf): dfc = check_real(dfc, "df_com", 0, np.inf, True)
+    df2 = _wald_df(r, k, m, dfc)
     p = stats.chi2.sf(k * D, k) if np.isinf(df2) else stats.f.sf(D, k, df2)
     return pd.Series(dict(statistic=D, df1=k, df2=df2, p_value=p, riv=r))
+
+
+# %% ../nbs/10a_multiple_imputation.ipynb #b6ebda02
+def pool_chi2(statistics,  # the m chi-square statistics, one per imputed table (m >= 2, each >= 0)
+              df:int,      # their degrees of freedom k
+             ) -> pd.Series: # statistic (F), df1, df2, p_value, riv (r_2)
+    "Pool `m` chi-square statistics on `df` degrees of freedom: the D2 statistic of Li, Meng, Raghunathan and Rubin (1991), R's `mice::D2`."
+    d = np.asarray(statistics, dtype=np.float64).reshape(-1) if np.ndim(statistics) else np.array([statistics], dtype=np.float64)
+    if len(d) < 2: raise ValueError(f"pooling needs at least 2 statistics, got {len(d)}")
+    if not (np.isfinite(d).all() and (d >= 0).all()): raise ValueError(f"statistics must be finite and >= 0 (chi-square values), got {d.tolist()}")
+    k, m = check_int(df, "df", 1), len(d)
+    r = (1 + 1 / m) * np.var(np.sqrt(d), ddof=1)
+    D = (d.mean() / k - (m + 1) / (m - 1) * r) / (1 + r)
+    with np.errstate(divide="ignore"): nu = np.inf if r == 0 else k ** (-3 / m) * (m - 1) * (1 + 1 / r) ** 2
+    p = stats.chi2.sf(k * D, k) if np.isinf(nu) else stats.f.sf(D, k, nu)
+    return pd.Series(dict(statistic=D, df1=k, df2=nu, p_value=p, riv=r))
 
 
 # %% ../nbs/10a_multiple_imputation.ipynb #361d7248
@@ -131,37 +167,59 @@ def traces(imputer:Imputer,  # an imputer that draws: MICE, MIRACLE or MIRI (or 
            n_draws:int=5,    # draws (lines) per iteration count
            param=None,       # the parameter counting iterations (None: `ITERATIONS` of the imputer's class)
            verbose=True,     # progress bar over `steps`
-          ) -> pd.DataFrame: # one row per step, draw and numeric column with holes: mean and sd of its imputed entries
+          ) -> pd.DataFrame: # per step, draw and column with holes: mean and sd of its imputed entries, and the observed mean;
+                             # a categorical column: a row per level, its share among the imputed (mean) and observed entries
     "Convergence traces: for each t in `steps`, fit a clone of `imputer` stopped after t iterations and summarise `n_draws` draws."
     from causalimpute.core import progress
     param = param or next((p for c, p in ITERATIONS.items() if isinstance(imputer, c)), None)
     if param is None: raise TypeError(f"{type(imputer).__name__} has no known iteration count: pass param=, the name of the parameter that counts them")
     frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(X, columns=[f"x{j}" for j in range(np.shape(X)[1])])
     holes = frame.isna()
-    cols = [c for c in frame.columns if holes[c].any() and pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])]
     rows = []
     for t in progress(list(steps), verbose, desc="traces"):
         est = clone(imputer).set_params(**{param: check_int(t, "steps")})
         if "verbose" in est.get_params(): est.set_params(verbose=False)
-        for k, D in enumerate(est.fit(X).sample(X, n_draws)):
+        draws, enc = est.fit(X).sample(X, n_draws), est.encoder_      # the encoder: which columns are categorical, and their levels
+        for k, D in enumerate(draws):
             D = D if isinstance(D, pd.DataFrame) else pd.DataFrame(D, columns=frame.columns)
-            rows += [dict(step=t, draw=k, column=c, mean=float(D[c][holes[c]].mean()), sd=float(D[c][holes[c]].std())) for c in cols]
-    return pd.DataFrame(rows)
+            for j, c in enumerate(frame.columns):
+                h = holes[c].to_numpy()
+                if not h.any(): continue
+                imp, obs = D[c][h], frame[c][~h]
+                if enc.categorical[j]:
+                    rows += [dict(step=t, draw=k, column=c, level=lv, mean=float((imp == lv).mean()), sd=np.nan,
+                                  observed=float((obs == lv).mean())) for lv in enc.levels[j]]
+                else:
+                    rows.append(dict(step=t, draw=k, column=c, level=None, mean=float(imp.astype(float).mean()),
+                                     sd=float(imp.astype(float).std()), observed=float(obs.astype(float).mean())))
+    return pd.DataFrame(rows, columns=["step", "draw", "column", "level", "mean", "sd", "observed"])
 
 def plot_traces(trace:pd.DataFrame, # the answer of `traces`
                 axes=None,          # 2 x k matplotlib axes (None: a new figure), k = the columns traced
                ):                   # the axes
-    "Plot a trace: per column, the mean (top) and sd (bottom) of the imputed entries against the iteration, one line per draw."
+    """Plot a trace: per numeric column, the mean (top) and sd (bottom) of the imputed entries against the iteration, one line per draw,
+    the observed mean dashed; per categorical column, each level's share among the imputed entries (a colour per level), observed dashed."""
     import matplotlib.pyplot as plt
     cols = list(dict.fromkeys(trace.column))
     if axes is None: _, axes = plt.subplots(2, len(cols), figsize=(2.6 * len(cols), 3.6), dpi=72, squeeze=False, sharex=True)
     for j, c in enumerate(cols):
+        tc = trace[trace.column == c]
+        if tc.level.notna().any():                                     # categorical: the level shares, in one panel
+            ax = axes[0, j]
+            for i, (lv, tl) in enumerate(tc.groupby("level", sort=False)):
+                for k, (_, d) in enumerate(tl.groupby("draw")): ax.plot(d.step, d["mean"], lw=1, color=f"C{i}", label=str(lv) if k == 0 else None)
+                ax.axhline(tl.observed.iloc[0], color=f"C{i}", ls="--", lw=0.8)
+            ax.set_title(f"{c}: level shares", fontsize=9); ax.tick_params(labelbottom=True); ax.set_xlabel("iteration")
+            axes[1, j].axis("off"); axes[1, j].legend(*ax.get_legend_handles_labels(), fontsize=8, frameon=False, loc="center")
+            continue
         for stat, ax in zip(("mean", "sd"), axes[:, j]):
-            for _, d in trace[trace.column == c].groupby("draw"): ax.plot(d.step, d[stat], lw=1)
-            ax.set_title(f"{c}: {stat}", fontsize=9)
+            for _, d in tc.groupby("draw"): ax.plot(d.step, d[stat], lw=1)
+            ax.set_title(f"{c}: {stat}", fontsize=9); ax.ticklabel_format(axis="y", useOffset=False)
+        axes[0, j].axhline(tc.observed.iloc[0], color="k", ls="--", lw=0.8)   # where the observed entries lie
         axes[1, j].set_xlabel("iteration")
     plt.tight_layout()
     return axes
+
 
 # %% ../nbs/10a_multiple_imputation.ipynb #84a58cd4
 def plot_densities(X,             # the table with holes
