@@ -7,14 +7,14 @@ from __future__ import annotations
 import argparse, ast, io, os, pickle, subprocess, sys, tempfile, time
 from pathlib import Path
 import numpy as np, pandas as pd
-from .core import make_imputer, available_imputers, check_int
+from .core import Imputer, make_imputer, available_imputers, check_int
 from .datasets import dataset_info, list_datasets
 from . import benchmark, __version__
 
 # %% auto #0
-__all__ = ['MODEL_FORMAT', 'DEMO_METHODS', 'FULL', 'QUICK', 'CLIError', 'read_csv_table', 'feature_columns', 'parse_params',
-           'build_imputer', 'impute_csv', 'save_model', 'load_model', 'fit_csv', 'impute_with_model', 'write_table_csv',
-           'bench_large', 'demo_methods', 'run_demo', 'run_bench', 'build_parser', 'main']
+__all__ = ['DRAW_COLUMN', 'MODEL_FORMAT', 'DEMO_METHODS', 'FULL', 'QUICK', 'CLIError', 'read_csv_table', 'feature_columns',
+           'parse_params', 'build_imputer', 'impute_csv', 'save_model', 'load_model', 'fit_csv', 'impute_with_model',
+           'write_table_csv', 'bench_large', 'demo_methods', 'run_demo', 'run_bench', 'build_parser', 'main']
 
 # %% ../nbs/13_cli.ipynb #2e0c386e
 class CLIError(Exception):
@@ -117,6 +117,24 @@ def _spellings(parsed:pd.Series, # a categorical column as pandas parsed it
     return {lv: t.value_counts().index[0] for lv, t in pairs.groupby("level", sort=False).text}
 
 # %% ../nbs/13_cli.ipynb #06c3dc34
+DRAW_COLUMN = ".imp"     # the column that numbers the draws of a multiple imputation (as R's mice::complete(imp, "long"))
+
+def _written(text:pd.DataFrame, # the file's cells as text
+             X_hat:pd.DataFrame, # the imputed feature columns
+             feats:list,        # the feature columns
+             missing:np.ndarray, # their holes
+             spelt:dict,        # categorical column -> {level: the file's spelling}
+            ) -> pd.DataFrame:  # `text` with the holes of the features written in
+    "The text table with the imputed cells written in: a number by `repr` (exact), a level as the file spells it."
+    res = text.copy()
+    for j, c in enumerate(feats):
+        rows = np.flatnonzero(missing[:, j])
+        if not len(rows): continue
+        if c in spelt: cells = [spelt[c][v] for v in X_hat[c].to_numpy(dtype=object)[rows]]
+        else: cells = [repr(float(v)) for v in X_hat[c].to_numpy(dtype=np.float64)[rows]]
+        res.iloc[rows, res.columns.get_loc(c)] = cells
+    return res
+
 def impute_csv(inp,                  # input CSV file with a header row
                out,                  # output path (never the input)
                method="mice",        # registry name
@@ -128,29 +146,35 @@ def impute_csv(inp,                  # input CSV file with a header row
                sep=",",              # field separator
                force=False,          # replace `out` if it exists
                verbose=True,         # progress output of the method
-              ) -> dict:             # rows, features, imputed cells, seconds, method
+               draws=None,           # m >= 2: multiple imputation, m completed copies stacked, numbered in a first column `.imp`
+              ) -> dict:             # rows, features, imputed cells, seconds, method, draws
     "Impute the feature columns (numeric and categorical) of the CSV `inp` and write `out`; observed cells and skipped columns unchanged."
     inp, out = Path(inp), Path(out)
     if _same_file(inp, out): raise CLIError(f"output {str(out)!r} is the input file; causalimpute never overwrites its input: choose another -o")
     if out.exists() and not force: raise CLIError(f"output {str(out)!r} exists; pass --force to replace it")
+    try: m = None if draws is None else check_int(draws, "draws", 2)
+    except ValueError as e: raise CLIError(f"{e} (multiple imputation needs at least 2 draws)") from None
     parsed, text = read_csv_table(inp, sep)
+    if m is not None and DRAW_COLUMN in parsed.columns: raise CLIError(f"the file has a column {DRAW_COLUMN!r}, the name that numbers the draws: rename it")
     feats = feature_columns(parsed, skip, categorical)
     imp = build_imputer(method, baseline, seed, verbose, params, categorical)
+    if m is not None and type(imp)._sample is Imputer._sample:      # refused before a fit that would be wasted
+        raise CLIError(f"{method} gives one deterministic imputation; --draws needs a method that draws: mice, miracle or miri")
     X = parsed[feats]
     missing = X.isna().to_numpy()
     t0 = time.perf_counter()
-    try: X_hat = imp.fit_transform(X) if missing.any() else X
+    try:
+        if m is None: X_hat = imp.fit_transform(X) if missing.any() else X
+        else: drawn = imp.fit(X).sample(X, m) if missing.any() else [X] * m
     except (ValueError, TypeError) as e: raise CLIError(f"{method}: {e}") from None
-    res, cat = text.copy(), imp.encoder_.categorical if missing.any() else np.zeros(len(feats), bool)
-    for j, c in enumerate(feats):
-        rows = np.flatnonzero(missing[:, j])
-        if not len(rows): continue
-        if cat[j]: spelt = _spellings(X[c], text[c]); cells = [spelt[v] for v in X_hat[c].to_numpy(dtype=object)[rows]]
-        else: cells = [repr(float(v)) for v in X_hat[c].to_numpy(dtype=np.float64)[rows]]
-        res.iloc[rows, res.columns.get_loc(c)] = cells
+    cat = imp.encoder_.categorical if missing.any() else np.zeros(len(feats), bool)
+    spelt = {c: _spellings(X[c], text[c]) for j, c in enumerate(feats) if cat[j] and missing[:, j].any()}
+    if m is None: res = _written(text, X_hat, feats, missing, spelt)
+    else: res = pd.concat([_written(text, D, feats, missing, spelt).assign(**{DRAW_COLUMN: k + 1}) for k, D in enumerate(drawn)],
+                          ignore_index=True)[[DRAW_COLUMN] + list(text.columns)]   # the draws one under another, numbered first
     out.parent.mkdir(parents=True, exist_ok=True)
     res.to_csv(out, sep=sep, index=False)
-    return dict(rows=len(X), features=len(feats), imputed=int(missing.sum()), seconds=time.perf_counter() - t0, method=method)
+    return dict(rows=len(X), features=len(feats), imputed=int(missing.sum()), seconds=time.perf_counter() - t0, method=method, draws=m)
 
 # %% ../nbs/13_cli.ipynb #62738bd2
 MODEL_FORMAT = "causalimpute-model"
@@ -504,6 +528,8 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--model", default=None, help="a model file from `causalimpute fit`: impute with it, chunk by chunk (a trusted file only)")
     i.add_argument("--chunksize", type=int, default=100_000, help="rows per chunk with --model (default 100000)")
     i.add_argument("--scheduler", default=None, help="with --model: run the transform on the Dask cluster at this address")
+    i.add_argument("--draws", type=int, default=None, help="multiple imputation: write this many completed copies one under another, "
+                   "numbered 1.. in a first column .imp (methods that draw: mice, miracle, miri)")
     b = sub.add_parser("bench", help="run the benchmark (datasets x mechanisms x rates x methods x seeds)")
     b.add_argument("--quick", action="store_true", help="a grid small enough for CI (seconds)")
     b.add_argument("--out", default=None, help="output folder (default bench, or bench/quick with --quick)")
@@ -532,6 +558,7 @@ def _dispatch(a) -> int:
         given = [o for o, v in (("--method", a.method), ("--baseline", a.baseline), ("--skip", a.skip), ("--categorical", a.categorical),
                                 ("--param", a.param)) if v]
         if given: raise CLIError(f"{', '.join(given)}: the model sets these (they were given to `causalimpute fit`)")
+        if a.draws is not None: raise CLIError("--draws fits and draws in one run: leave out --model")
         info = impute_with_model(a.input, a.output, a.model, a.chunksize, a.sep, a.force, a.scheduler)
         if not a.quiet: print(f"imputed {info['imputed']} missing cell(s) in {info['rows']} rows with the {info['method']} of "
                               f"{a.model} in {info['seconds']:.1f} s -> {a.output}", file=sys.stderr)
@@ -539,8 +566,9 @@ def _dispatch(a) -> int:
     if a.command == "impute":
         if a.scheduler is not None: raise CLIError("--scheduler applies with --model: fit once (`causalimpute fit`), then impute on the cluster")
         info = impute_csv(a.input, a.output, a.method or "mice", a.baseline, skip=_csv_list(a.skip), categorical=_csv_list(a.categorical),
-                          seed=a.seed, params=parse_params(a.param), sep=a.sep, force=a.force, verbose=not a.quiet)
-        if not a.quiet: print(f"imputed {info['imputed']} missing cell(s) in {info['rows']} rows x {info['features']} feature columns "
+                          seed=a.seed, params=parse_params(a.param), sep=a.sep, force=a.force, verbose=not a.quiet, draws=a.draws)
+        times = "" if a.draws is None else f" {a.draws} times (column {DRAW_COLUMN})"
+        if not a.quiet: print(f"imputed {info['imputed']} missing cell(s){times} in {info['rows']} rows x {info['features']} feature columns "
                               f"with {info['method']} in {info['seconds']:.1f} s -> {a.output}", file=sys.stderr)
         return 0
     if a.command == "fit":
