@@ -81,6 +81,11 @@ def pool(results,        # the m analyses: statsmodels results, or (estimate, co
     return out
 
 # %% ../nbs/10a_multiple_imputation.ipynb #c7975f55
+def _f_result(D:float, k:int, nu:float, r:float) -> pd.Series:
+    "A pooled test's answer: the statistic on F(k, nu) (chi-square k D where nu is infinite) and its p-value, with r."
+    p = stats.chi2.sf(k * D, k) if np.isinf(nu) else stats.f.sf(D, k, nu)
+    return pd.Series(dict(statistic=D, df1=k, df2=nu, p_value=p, riv=r))
+
 def _wald_df(r:float, k:int, m:int, df_com=None) -> float:
     "D1's denominator df: Reiter's (2007) small-sample value given a finite `df_com`, else the large-sample one of Li et al. (1991)."
     t = k * (m - 1)
@@ -124,9 +129,7 @@ def pool_wald(results,        # the m analyses, as for `pool`
     D = float(d @ np.linalg.solve(Ubar, d)) / (k * (1 + r))
     dfc = df_com if df_com is not None else est[0][3]
     if dfc is not None and not (isinstance(dfc, numbers.Real) and dfc == np.inf): dfc = check_real(dfc, "df_com", 0, np.inf, True)
-    df2 = _wald_df(r, k, m, dfc)
-    p = stats.chi2.sf(k * D, k) if np.isinf(df2) else stats.f.sf(D, k, df2)
-    return pd.Series(dict(statistic=D, df1=k, df2=df2, p_value=p, riv=r))
+    return _f_result(D, k, _wald_df(r, k, m, dfc), r)
 
 
 # %% ../nbs/10a_multiple_imputation.ipynb #b6ebda02
@@ -141,8 +144,7 @@ def pool_chi2(statistics,  # the m chi-square statistics, one per imputed table 
     r = (1 + 1 / m) * np.var(np.sqrt(d), ddof=1)
     D = (d.mean() / k - (m + 1) / (m - 1) * r) / (1 + r)
     with np.errstate(divide="ignore"): nu = np.inf if r == 0 else k ** (-3 / m) * (m - 1) * (1 + 1 / r) ** 2
-    p = stats.chi2.sf(k * D, k) if np.isinf(nu) else stats.f.sf(D, k, nu)
-    return pd.Series(dict(statistic=D, df1=k, df2=nu, p_value=p, riv=r))
+    return _f_result(D, k, nu, r)
 
 
 # %% ../nbs/10a_multiple_imputation.ipynb #361d7248
@@ -175,23 +177,28 @@ def traces(imputer:Imputer,  # an imputer that draws: MICE, MIRACLE or MIRI (or 
     if param is None: raise TypeError(f"{type(imputer).__name__} has no known iteration count: pass param=, the name of the parameter that counts them")
     frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(X, columns=[f"x{j}" for j in range(np.shape(X)[1])])
     holes = frame.isna()
-    rows = []
+    rows, traced = [], None
     for t in progress(list(steps), verbose, desc="traces"):
         est = clone(imputer).set_params(**{param: check_int(t, "steps")})
         if "verbose" in est.get_params(): est.set_params(verbose=False)
-        draws, enc = est.fit(X).sample(X, n_draws), est.encoder_      # the encoder: which columns are categorical, and their levels
+        draws = est.fit(X).sample(X, n_draws)
+        if traced is None:                                           # once: the columns with holes, their levels and observed values
+            enc = est.encoder_                                        # (which columns are categorical, and their levels)
+            traced = []
+            for j, c in enumerate(frame.columns):
+                h, obs = holes[c].to_numpy(), frame[c][~holes[c]]
+                if not h.any(): continue
+                if enc.categorical[j]: traced.append((c, h, [(lv, float((obs == lv).mean())) for lv in enc.levels[j]]))
+                else: traced.append((c, h, float(obs.astype(float).mean())))
         for k, D in enumerate(draws):
             D = D if isinstance(D, pd.DataFrame) else pd.DataFrame(D, columns=frame.columns)
-            for j, c in enumerate(frame.columns):
-                h = holes[c].to_numpy()
-                if not h.any(): continue
-                imp, obs = D[c][h], frame[c][~h]
-                if enc.categorical[j]:
-                    rows += [dict(step=t, draw=k, column=c, level=lv, mean=float((imp == lv).mean()), sd=np.nan,
-                                  observed=float((obs == lv).mean())) for lv in enc.levels[j]]
+            for c, h, observed in traced:
+                imp = D[c][h]
+                if isinstance(observed, list):
+                    rows += [dict(step=t, draw=k, column=c, level=lv, mean=float((imp == lv).mean()), sd=np.nan, observed=o) for lv, o in observed]
                 else:
                     rows.append(dict(step=t, draw=k, column=c, level=None, mean=float(imp.astype(float).mean()),
-                                     sd=float(imp.astype(float).std()), observed=float(obs.astype(float).mean())))
+                                     sd=float(imp.astype(float).std()), observed=observed))
     return pd.DataFrame(rows, columns=["step", "draw", "column", "level", "mean", "sd", "observed"])
 
 def plot_traces(trace:pd.DataFrame, # the answer of `traces`
