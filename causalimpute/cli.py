@@ -241,12 +241,13 @@ def _parse_chunk(text:pd.DataFrame, # cells as text (`keep_default_na=False`)
 
 def _impute_chunk(text:pd.DataFrame, # a chunk of the file as text
                   model:dict,        # a loaded model
+                  stream:int=0,      # the chunk's random stream (`Imputer.with_stream`): its number in the file
                  ) -> pd.DataFrame:  # the chunk with its missing feature cells filled (as text), everything else verbatim
-    "Impute one chunk of text with a fitted model: parse by the schema, transform, write numbers and levels back as the file would."
+    "Impute one chunk of text with a fitted model: parse by the schema, transform (stream `stream`), write numbers and levels back as the file would."
     X = _parse_chunk(text, model)
     miss = X.isna().to_numpy()
     if not miss.any(): return text
-    imp = model["imputer"]
+    imp = model["imputer"].with_stream(stream)                  # a chunk's draws independent of every other chunk's
     try: X_hat = imp.transform(X)
     except (ValueError, TypeError) as e: raise CLIError(f"{type(imp).__name__}: {e}") from None
     res = text.copy()
@@ -321,9 +322,13 @@ def impute_with_model(inp,              # CSV file with the columns the model wa
         with open(out, "w", newline="") as f:
             for k, chunk in enumerate(pd.read_csv(inp, chunksize=chunksize, **read)):
                 imputed += int(_parse_chunk(chunk, m).isna().to_numpy().sum())
-                _impute_chunk(chunk, m).to_csv(f, sep=sep, index=False, header=k == 0)
+                _impute_chunk(chunk, m, k).to_csv(f, sep=sep, index=False, header=k == 0)
                 rows += len(chunk)
     return dict(rows=rows, imputed=imputed, seconds=time.perf_counter() - t0, method=type(m["imputer"]).__name__)
+
+def _partition(text, model, partition_info=None):
+    "`_impute_chunk` of a Dask partition, on the partition's number as its stream (Dask passes `partition_info`)."
+    return _impute_chunk(text, model, 0 if partition_info is None else partition_info["number"])
 
 def _impute_on_dask(inp, out, m, chunksize, read, scheduler):
     "The same transform as `map_partitions` of a Dask DataFrame of the file's text on the cluster at `scheduler`; one output file, in order."
@@ -331,7 +336,7 @@ def _impute_on_dask(inp, out, m, chunksize, read, scheduler):
     from dask.distributed import Client
     with Client(scheduler) as client:
         ddf = dd.read_csv(str(inp), blocksize=max(1, chunksize) * 64, **read)       # about `chunksize` rows of 64 bytes per partition
-        done = ddf.map_partitions(_impute_chunk, m, meta=ddf._meta)
+        done = ddf.map_partitions(_partition, m, meta=ddf._meta)
         done.to_csv(str(out), single_file=True, index=False, sep=read["sep"])
         counts = ddf.map_partitions(lambda p: pd.Series([len(p), int(_parse_chunk(p, m).isna().to_numpy().sum())]), meta=(None, "int64"))
         total = np.asarray(counts.compute()).reshape(-1, 2).sum(0)

@@ -641,6 +641,27 @@ def sample(self:Imputer,
     with torch_seed(self.seed_ + 1, self.device_): fills = self._sample(Z, mask, n_draws)
     return [finish(self, X, values, mask, F) for F in fills]
 
+# %% ../nbs/00_core.ipynb #27a9df75
+def _stream_seed(seed:int, k:int) -> int:
+    "Stream `k` of `seed`: the seed itself for k = 0, otherwise a seed derived from both (NumPy's `SeedSequence([seed, k])`)."
+    return seed if k == 0 else int(np.random.SeedSequence([seed, k]).generate_state(1)[0] >> 1)
+
+@patch
+def with_stream(self:Imputer,
+                k:int, # the stream: 0 is the imputer's own, any other gives draws independent of it
+               ) -> Imputer: # a shallow copy sharing the fitted model
+    "A copy of this fitted imputer whose random draws on new rows come from stream `k` of its seed; nothing is refitted."
+    check_is_fitted(self, "n_features_in_"); check_int(k, "k", 0)
+    out = copy.copy(self); out.seed_ = _stream_seed(self.seed_, k)
+    for name, v in vars(self).items():             # fitted child imputers (a baseline, candidates) draw from stream k too
+        if not name.endswith("_"): continue
+        if isinstance(v, Imputer): setattr(out, name, v.with_stream(k))
+        elif type(v) in (dict, list) and any(isinstance(c, Imputer) for c in (v.values() if type(v) is dict else v)):
+            setattr(out, name, {a: c.with_stream(k) if isinstance(c, Imputer) else c for a, c in v.items()} if type(v) is dict
+                               else [c.with_stream(k) if isinstance(c, Imputer) else c for c in v])
+    return out
+
+
 # %% ../nbs/00_core.ipynb #3a03beae
 def _to_device(obj, device, copy_modules=False):
     "`obj` with the torch tensors and modules in it (also inside dicts, lists and tuples) on `device`; the rest as is."
