@@ -742,13 +742,15 @@ def _feature_names(self:Imputer) -> list:
 # %% ../nbs/00_core.ipynb #5bd8fcf1
 def child_imputer(spec,              # a registry name, or an Imputer instance (cloned)
                   role:str,          # what it is to its user, for the messages: "baseline", "candidate"
-                  seed=None,         # seed of one made by name
+                  seed=None,         # seed of one made by name, or of a clone whose own seed is None
                   device="auto",     # device of one made by name
                   categorical=(),    # positions of the categorical columns of the table it will see (level indices)
                   names=None,        # those columns' names, for the message (default: their positions)
                  ) -> Imputer:
     "A fresh imputer for another imputer to use, told which columns are categorical; an error naming `role` if it is unknown or cannot impute them."
-    if isinstance(spec, Imputer): imp = clone(spec)
+    if isinstance(spec, Imputer):
+        imp = clone(spec).set_params(verbose=False)
+        if imp.seed is None: imp.set_params(seed=seed)                   # unseeded: the parent's seed decides, so the parent is reproducible
     elif not isinstance(spec, str): raise ValueError(f"{role} must be an imputer name or an Imputer instance, got {type(spec).__name__}")
     else:
         try: imp = make_imputer(spec, seed=seed, device=device, verbose=False)
