@@ -1,6 +1,6 @@
 """MIRACLE refining `auto` (issue 16) on the 21 (table, mechanism) pairs of bench/results.csv, scored against the other methods there.
 
-    python tools/bench_miracle_auto.py [N_JOBS] [--tune | --ot]
+    python tools/bench_miracle_auto.py [N_JOBS] [--tune | --ot] [--pairs=DATASET[:MECHANISM],...]
 
 Runs the cells of ("miracle_auto", "miracle", {"baseline": "auto"}) with the grid of `bench/results.csv` (its tables, mechanisms,
 rate, seeds; 1,000 rows at most), cached in bench/miracle_auto/cache, writes bench/miracle_auto/results.{csv,md}, and prints per pair the
@@ -9,6 +9,7 @@ the lowest. With `--tune` it runs ("miracle_auto_tune", "miracle", {"baseline": 
 instead; with `--ot`, ("miracle_auto_ot", "miracle", {"baseline": AutoImputer(candidates=(mean, knn, mice, missforest, ot))}) into
 bench/miracle_auto_ot: the same choice with OT among the candidates (unseeded, so it takes MIRACLE's seed, as `auto` by name does).
 Either compares itself with the other methods and with MIRACLE-auto, whose cells are read from bench/miracle_auto/results.csv.
+`--pairs` runs and compares only the pairs named: a table (every mechanism) or a table and a mechanism, e.g. `letter,concrete:MCAR`.
 """
 import sys
 from pathlib import Path
@@ -19,7 +20,8 @@ from causalimpute.baselines import AutoImputer
 OT_CANDIDATES = ("mean", "knn", "mice", "missforest", "ot")
 
 if __name__ == "__main__":
-    flags = {a for a in sys.argv[1:] if a.startswith("--")}
+    pairs = [a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--pairs=")]
+    flags = {a for a in sys.argv[1:] if a.startswith("--") and not a.startswith("--pairs=")}
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     n_jobs = int(args[0]) if args else 2
     runs = {"--tune": ("miracle_auto_tune", {"baseline": "auto", "tune": "penalty"}, "MIRACLE refining auto, penalty tuned", "miracle (auto, tuned)"),
@@ -31,11 +33,17 @@ if __name__ == "__main__":
                 seeds=sorted(old.seed.unique()), max_rows=1000)
     name, params, title, label = runs[flags.pop()] if flags else ("miracle_auto", {"baseline": "auto"}, "MIRACLE refining auto", None)
     out = Path(f"bench/{name}")
-    new = benchmark.run_benchmark(**grid, methods=[(name, "miracle", params)], cache_dir=out / "cache", n_jobs=n_jobs)
+    wanted = [tuple(p.split(":")) for p in pairs[0].split(",")] if pairs else None      # (table,) or (table, mechanism)
+    if wanted:                                  # the cells of the named pairs only, one run per table
+        new = pd.concat([benchmark.run_benchmark(**{**grid, "datasets": [w[0]], "mechanisms": [w[1]] if len(w) > 1 else grid["mechanisms"]},
+                                                 methods=[(name, "miracle", params)], cache_dir=out / "cache", n_jobs=n_jobs) for w in wanted],
+                        ignore_index=True)
+    else: new = benchmark.run_benchmark(**grid, methods=[(name, "miracle", params)], cache_dir=out / "cache", n_jobs=n_jobs)
     benchmark.write_results(new, out, title=title)
     parts = [old, new] + ([pd.read_csv("bench/miracle_auto/results.csv")] if name != "miracle_auto" else [])
     m = pd.concat(parts, ignore_index=True).query("status == 'ok'").groupby(["dataset", "mechanism", "method"]).rmse.mean().unstack()
     ours = ["miracle", "miracle_auto"] + ([name] if name != "miracle_auto" else [])
+    if wanted: m = m.loc[sorted({(d, k) for d, k in m.index for w in wanted if w[0] == d and (len(w) == 1 or w[1] == k)})]
     others = m.drop(columns=ours)
     table = pd.DataFrame({"best other": others.idxmin(axis=1), "its RMSE": others.min(axis=1), "miracle (mice)": m["miracle"],
                           "miracle (auto)": m["miracle_auto"]} | ({label: m[name]} if label else {}))
