@@ -646,19 +646,23 @@ def _stream_seed(seed:int, k:int) -> int:
     "Stream `k` of `seed`: the seed itself for k = 0, otherwise a seed derived from both (NumPy's `SeedSequence([seed, k])`)."
     return seed if k == 0 else int(np.random.SeedSequence([seed, k]).generate_state(1)[0] >> 1)
 
+def _restreamed(obj, k:int):
+    "`obj` with every imputer in it (also inside dicts, lists and tuples) on stream `k`; the rest as is."
+    if isinstance(obj, Imputer): return obj.with_stream(k)
+    if type(obj) is dict: return {a: _restreamed(v, k) for a, v in obj.items()}
+    if type(obj) in (list, tuple): return type(obj)(_restreamed(v, k) for v in obj)
+    return obj
+
 @patch
 def with_stream(self:Imputer,
                 k:int, # the stream: 0 is the imputer's own, any other gives draws independent of it
                ) -> Imputer: # a shallow copy sharing the fitted model
     "A copy of this fitted imputer whose random draws on new rows come from stream `k` of its seed; nothing is refitted."
     check_is_fitted(self, "n_features_in_"); check_int(k, "k", 0)
-    out = copy.copy(self); out.seed_ = _stream_seed(self.seed_, k)
+    out = copy.copy(self)
     for name, v in vars(self).items():             # fitted child imputers (a baseline, candidates) draw from stream k too
-        if not name.endswith("_"): continue
-        if isinstance(v, Imputer): setattr(out, name, v.with_stream(k))
-        elif type(v) in (dict, list) and any(isinstance(c, Imputer) for c in (v.values() if type(v) is dict else v)):
-            setattr(out, name, {a: c.with_stream(k) if isinstance(c, Imputer) else c for a, c in v.items()} if type(v) is dict
-                               else [c.with_stream(k) if isinstance(c, Imputer) else c for c in v])
+        if name.endswith("_"): setattr(out, name, _restreamed(v, k))
+    out.seed_ = _stream_seed(self.seed_, k)
     return out
 
 
