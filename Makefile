@@ -73,6 +73,7 @@ bench: install
 # the papers' experiments (nbs/20-22): execute every cell of the three notebooks, `slow` ones included, in place, then clean them.
 # Settings follow the hardware with no code change: reduced on a CPU (about 20 min on a 2-core machine), full where torch sees
 # a GPU. mlxtend (the MNIST subset of 22_exp_images) is optional: installed here, else that part is skipped with a message.
+# At FULL settings this is hours (bench/gpu/README.md); inside a short GPU lease, tools/gpu_run.py runs every section at once up to a deadline.
 EXPERIMENTS := nbs/20_exp_synthetic.ipynb nbs/21_exp_real.ipynb nbs/22_exp_images.ipynb
 experiments: install
 	-$(PIP) mlxtend 2>> $(VENV)/pip.log
