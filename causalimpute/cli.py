@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_cli.ipynb #f9f41c10
 from __future__ import annotations
-import argparse, ast, io, os, pickle, subprocess, sys, tempfile, time
+import argparse, ast, contextlib, io, os, pickle, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 import numpy as np, pandas as pd
 from .core import Imputer, make_imputer, available_imputers, check_int
@@ -239,17 +239,12 @@ def _parse_chunk(text:pd.DataFrame, # cells as text (`keep_default_na=False`)
             out[c] = num.astype(np.float64)
     return pd.DataFrame(out, index=text.index)
 
-def _impute_chunk(text:pd.DataFrame, # a chunk of the file as text
-                  model:dict,        # a loaded model
-                  stream:int=0,      # the chunk's random stream (`Imputer.with_stream`): its number in the file
-                 ) -> pd.DataFrame:  # the chunk with its missing feature cells filled (as text), everything else verbatim
-    "Impute one chunk of text with a fitted model: parse by the schema, transform (stream `stream`), write numbers and levels back as the file would."
-    X = _parse_chunk(text, model)
-    miss = X.isna().to_numpy()
-    if not miss.any(): return text
-    imp = model["imputer"].with_stream(stream)                  # a chunk's draws independent of every other chunk's
-    try: X_hat = imp.transform(X)
-    except (ValueError, TypeError) as e: raise CLIError(f"{type(imp).__name__}: {e}") from None
+def _filled(text:pd.DataFrame, # a chunk of the file as text
+            X_hat:pd.DataFrame, # its feature columns imputed (levels, numbers)
+            miss:np.ndarray,    # where the feature columns had holes
+            model:dict,         # a loaded model
+           ) -> pd.DataFrame:   # `text` with the holes written as the file would spell them
+    "The chunk's text with its missing feature cells filled from `X_hat`: levels as the file spells them, numbers in full precision."
     res = text.copy()
     for j, c in enumerate(model["features"]):
         rows = np.flatnonzero(miss[:, j])
@@ -258,6 +253,21 @@ def _impute_chunk(text:pd.DataFrame, # a chunk of the file as text
         cells = [model["spellings"][c][v] for v in vals] if c in model["spellings"] else [repr(float(v)) for v in vals]
         res.iloc[rows, res.columns.get_loc(c)] = cells
     return res
+
+def _impute_chunk(text:pd.DataFrame, # a chunk of the file as text
+                  model:dict,        # a loaded model
+                  stream:int=0,      # the chunk's random stream (`Imputer.with_stream`): its number in the file
+                  draws:int|None=None, # m: multiple imputation, the chunk's m completed copies (`sample`)
+                 ):                  # the chunk with its missing feature cells filled (as text), everything else verbatim; with `draws`, a list of m
+    "Impute one chunk of text with a fitted model: parse by the schema, transform (stream `stream`), write numbers and levels back as the file would."
+    X = _parse_chunk(text, model)
+    miss = X.isna().to_numpy()
+    if draws is None and not miss.any(): return text
+    imp = model["imputer"].with_stream(stream)                  # a chunk's draws independent of every other chunk's
+    try: fills = ([imp.transform(X)] if draws is None else imp.sample(X, draws)) if miss.any() else [X] * draws
+    except (ValueError, TypeError) as e: raise CLIError(f"{type(imp).__name__}: {e}") from None
+    if draws is None: return _filled(text, fills[0], miss, model)
+    return [_filled(text, F, miss, model).assign(**{DRAW_COLUMN: j + 1})[[DRAW_COLUMN] + list(text.columns)] for j, F in enumerate(fills)]
 
 # %% ../nbs/13_cli.ipynb #9445e45d
 def _sample_rows(path, n:int, seed:int, sep=",", chunksize=100_000) -> pd.DataFrame:
@@ -306,7 +316,8 @@ def impute_with_model(inp,              # CSV file with the columns the model wa
                       sep=",",          # field separator
                       force=False,      # replace `out` if it exists
                       scheduler=None,   # address of a Dask scheduler: transform the partitions on that cluster
-                     ) -> dict:         # rows, imputed cells, seconds, method
+                      draws=None,       # m >= 2: multiple imputation, m completed copies one under another, numbered in a first column `.imp`
+                     ) -> dict:         # rows, imputed cells (of one copy), seconds, method, draws
     "Impute a CSV file with a saved model, chunk by chunk (or partition by partition on a Dask cluster); the output keeps the rows' order."
     inp, out = Path(inp), Path(out)
     if _same_file(inp, out): raise CLIError(f"output {str(out)!r} is the input file; causalimpute never overwrites its input: choose another -o")
@@ -314,17 +325,40 @@ def impute_with_model(inp,              # CSV file with the columns the model wa
     if not inp.is_file(): raise CLIError(f"input file {str(inp)!r} does not exist")
     m, t0 = load_model(model), time.perf_counter()
     chunksize = check_int(chunksize, "--chunksize")
+    try: n_draws = None if draws is None else check_int(draws, "draws", 2)
+    except ValueError as e: raise CLIError(f"{e} (multiple imputation needs at least 2 draws)") from None
+    name = type(m["imputer"]).__name__
+    if n_draws is not None and type(m["imputer"])._sample is Imputer._sample:
+        raise CLIError(f"the model's {name} gives one deterministic imputation; --draws needs a method that draws: mice, miracle or miri")
+    if n_draws is not None and scheduler is not None:
+        raise CLIError("--draws with --model runs on this machine (its draws share m refits of the model): leave out --scheduler")
     out.parent.mkdir(parents=True, exist_ok=True)
     read = dict(sep=sep, dtype=str, keep_default_na=False, na_filter=False)
     if scheduler is not None: rows, imputed = _impute_on_dask(inp, out, m, chunksize, read, scheduler)
-    else:
-        rows = imputed = 0
-        with open(out, "w", newline="") as f:
+    else: rows, imputed = _impute_in_chunks(inp, out, m, chunksize, read, n_draws)
+    return dict(rows=rows, imputed=imputed, seconds=time.perf_counter() - t0, method=name, draws=n_draws)
+
+def _impute_in_chunks(inp, out, m, chunksize, read, draws=None):
+    "Chunk k of the file imputed on stream k and written before the next is read; with `draws`, copy j goes to a part file of its own, and the parts are joined in order at the end (draw 1's rows, then draw 2's, ...)."
+    rows = imputed = 0
+    parts = [out] + [out.with_name(f"{out.name}.draw{j}.part") for j in range(2, (draws or 1) + 1)]
+    try:
+        with contextlib.ExitStack() as stack:
+            files = [stack.enter_context(open(p, "w", newline="")) for p in parts]
             for k, chunk in enumerate(pd.read_csv(inp, chunksize=chunksize, **read)):
+                if k == 0 and draws is not None and DRAW_COLUMN in chunk.columns:
+                    raise CLIError(f"the file has a column {DRAW_COLUMN!r}, the name that numbers the draws: rename it")
                 imputed += int(_parse_chunk(chunk, m).isna().to_numpy().sum())
-                _impute_chunk(chunk, m, k).to_csv(f, sep=sep, index=False, header=k == 0)
+                copies = _impute_chunk(chunk, m, k, draws)
+                for j, (f, D) in enumerate(zip(files, [copies] if draws is None else copies)):
+                    D.to_csv(f, sep=read["sep"], index=False, header=k == 0 and j == 0)
                 rows += len(chunk)
-    return dict(rows=rows, imputed=imputed, seconds=time.perf_counter() - t0, method=type(m["imputer"]).__name__)
+        with open(out, "ab") as f:
+            for p in parts[1:]:
+                with open(p, "rb") as g: shutil.copyfileobj(g, f)
+    finally:
+        for p in parts[1:]: p.unlink(missing_ok=True)
+    return rows, imputed
 
 def _partition(text, model, partition_info=None):
     "`_impute_chunk` of a Dask partition, on the partition's number as its stream (Dask passes `partition_info`)."
@@ -563,9 +597,9 @@ def _dispatch(a) -> int:
         given = [o for o, v in (("--method", a.method), ("--baseline", a.baseline), ("--skip", a.skip), ("--categorical", a.categorical),
                                 ("--param", a.param)) if v]
         if given: raise CLIError(f"{', '.join(given)}: the model sets these (they were given to `causalimpute fit`)")
-        if a.draws is not None: raise CLIError("--draws fits and draws in one run: leave out --model")
-        info = impute_with_model(a.input, a.output, a.model, a.chunksize, a.sep, a.force, a.scheduler)
-        if not a.quiet: print(f"imputed {info['imputed']} missing cell(s) in {info['rows']} rows with the {info['method']} of "
+        info = impute_with_model(a.input, a.output, a.model, a.chunksize, a.sep, a.force, a.scheduler, a.draws)
+        times = "" if a.draws is None else f" {a.draws} times (column {DRAW_COLUMN})"
+        if not a.quiet: print(f"imputed {info['imputed']} missing cell(s){times} in {info['rows']} rows with the {info['method']} of "
                               f"{a.model} in {info['seconds']:.1f} s -> {a.output}", file=sys.stderr)
         return 0
     if a.command == "impute":

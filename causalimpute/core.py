@@ -485,6 +485,7 @@ def validate_for(est,        # the imputer: at fit it records what it saw, at tr
 def _setup_fit(est, X):
     values, mask = validate_for(est, X, reset=True)
     est.seed_ = check_seed(est.seed)
+    est._model_seed, est._stream, est._refits = est.seed_, 0, {}   # streams and kept bootstrap refits (`with_stream`): a fit starts afresh
     est.device_ = resolve_device(est.device)
     est.scaler_ = sc = fit_scaler(values)
     cat = est.encoder_.categorical                     # level indices are not scaled: the hooks see them as they are
@@ -659,11 +660,28 @@ def with_stream(self:Imputer,
                ) -> Imputer: # a shallow copy sharing the fitted model
     "A copy of this fitted imputer whose random draws on new rows come from stream `k` of its seed; nothing is refitted."
     check_is_fitted(self, "n_features_in_"); check_int(k, "k", 0)
-    out = copy.copy(self)
+    out, base = type(self).__new__(type(self)), getattr(self, "_model_seed", self.seed_)
+    out.__dict__.update(vars(self))                # a shallow copy (copy.copy would go through __getstate__, which copies modules and dicts)
     for name, v in vars(self).items():             # fitted child imputers (a baseline, candidates) draw from stream k too
         if name.endswith("_"): setattr(out, name, _restreamed(v, k))
-    out.seed_ = _stream_seed(self.seed_, k)
-    return out
+    out.seed_, out._model_seed, out._stream = _stream_seed(base, k), base, k   # stream k of the fitted model's seed
+    return out                                     # (shares `_refits`, the bootstrap refits kept: the same models on every stream)
+
+@patch
+def _bootstrap_refits(self:Imputer,
+                      n_draws:int, # draws, a model each
+                      rng=None,    # the generator the caller draws its noise from: on the model's own stream the seeds come first from it
+                     ):            # yields `n_draws` fitted models
+    "The models of `n_draws` bootstrap draws (`_refit` of this fit): seeded by the fitted model's own seed whatever the stream, each made once and kept until the next fit."
+    base = getattr(self, "_model_seed", self.seed_)
+    src = rng if rng is not None and self.seed_ == base else np.random.default_rng(base + 1)
+    cache, params = self.__dict__.setdefault("_refits", {}), repr(sorted(self.get_params().items()))
+    for s in src.integers(0, 2**31 - 1, n_draws):
+        key = (int(s), params)                     # settings changed after the fit: other refits
+        if key not in cache:
+            b = cache[key] = self._refit(int(s))
+            b._refits = {}                         # a refit keeps no refits of its own
+        yield cache[key]
 
 
 # %% ../nbs/00_core.ipynb #3a03beae

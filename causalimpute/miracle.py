@@ -607,7 +607,7 @@ def _sample(self:MIRACLE, Z, mask, n_draws:int) -> list:
     if self.draws == "residual":
         D = self._design(Z, mask)
         return [self._draw(D, Z, mask, rng) for _ in range(n_draws)]
-    fits = (self._refit(int(s)) for s in rng.integers(0, 2**31 - 1, n_draws))
+    fits = self._bootstrap_refits(n_draws, rng)    # the same m refits on every stream, kept (chapter 0); the noise from `rng`
     return [b._draw(b._design(Z, mask), Z, mask, rng) for b in progress(fits, self.verbose, total=n_draws, desc="MIRACLE draws")]
 
 # %% ../nbs/07_miracle.ipynb #e13d0aa8

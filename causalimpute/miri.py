@@ -11,7 +11,7 @@ from torch import nn
 from fastcore.basics import patch
 from . import baselines  # noqa: F401  (registers the imputers `init` names)
 from .core import (Imputer, register_imputer, progress, make_imputer, torch_threads,
-                               check_int, check_real, check_choice, check_bool)
+                               check_int, check_real, check_choice, check_bool, _stream_seed)
 from .flow import (VelocityMLP, VelocityConv, interpolate, solve_flow, SOLVERS, init_weights, train_flow,
                                level_vertices, dequantise, snap_to_vertices)
 
@@ -392,9 +392,8 @@ def _sample(self:MIRI, Z, mask, n_draws:int) -> list:
     if self.draws == "single":
         g = torch.Generator(self.device_).manual_seed(self.seed_ + 1)
         return [self._draw(Z, mask, g) for _ in range(n_draws)]
-    seeds = np.random.default_rng(self.seed_ + 1).integers(0, 2**31 - 1, n_draws)
-    fits = (self._refit(int(s)) for s in seeds)
-    return [b._draw(Z, mask, torch.Generator(self.device_).manual_seed(b.seed_ + 1))
+    fits, k = self._bootstrap_refits(n_draws), getattr(self, "_stream", 0)   # the same m refits on every stream, kept (chapter 0)
+    return [b._draw(Z, mask, torch.Generator(self.device_).manual_seed(_stream_seed(b.seed_, k) + 1))   # a draw's noise: its refit's seed, stream k
             for b in progress(fits, self.verbose, total=n_draws, desc="MIRI draws")]
 
 # %% ../nbs/10_miri.ipynb #d291b775
