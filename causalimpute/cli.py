@@ -330,11 +330,9 @@ def impute_with_model(inp,              # CSV file with the columns the model wa
     name = type(m["imputer"]).__name__
     if n_draws is not None and type(m["imputer"])._sample is Imputer._sample:
         raise CLIError(f"the model's {name} gives one deterministic imputation; --draws needs a method that draws: mice, miracle or miri")
-    if n_draws is not None and scheduler is not None:
-        raise CLIError("--draws with --model runs on this machine (its draws share m refits of the model): leave out --scheduler")
     out.parent.mkdir(parents=True, exist_ok=True)
     read = dict(sep=sep, dtype=str, keep_default_na=False, na_filter=False)
-    if scheduler is not None: rows, imputed = _impute_on_dask(inp, out, m, chunksize, read, scheduler)
+    if scheduler is not None: rows, imputed = _impute_on_dask(inp, out, m, chunksize, read, scheduler, n_draws)
     else: rows, imputed = _impute_in_chunks(inp, out, m, chunksize, read, n_draws)
     return dict(rows=rows, imputed=imputed, seconds=time.perf_counter() - t0, method=name, draws=n_draws)
 
@@ -360,18 +358,33 @@ def _impute_in_chunks(inp, out, m, chunksize, read, draws=None):
         for p in parts[1:]: p.unlink(missing_ok=True)
     return rows, imputed
 
-def _partition(text, model, partition_info=None):
-    "`_impute_chunk` of a Dask partition, on the partition's number as its stream (Dask passes `partition_info`)."
-    return _impute_chunk(text, model, 0 if partition_info is None else partition_info["number"])
+def _warm_refits(imp, draws:int):
+    "Make the refits of `draws` bootstrap draws now (MIRI's and MIRACLE's `draws='bootstrap'`), so that they travel with the model."
+    if callable(getattr(imp, "_refit", None)) and getattr(imp, "draws", None) == "bootstrap":
+        for _ in imp._bootstrap_refits(draws): pass
 
-def _impute_on_dask(inp, out, m, chunksize, read, scheduler):
+def _partition(text, model, draws=None, partition_info=None):
+    "`_impute_chunk` of a Dask partition, on the partition's number as its stream (Dask passes `partition_info`); with `draws`, its copies stacked."
+    out = _impute_chunk(text, model, 0 if partition_info is None else partition_info["number"], draws)
+    return out if draws is None else pd.concat(out, ignore_index=True)
+
+def _impute_on_dask(inp, out, m, chunksize, read, scheduler, draws=None):
     "The same transform as `map_partitions` of a Dask DataFrame of the file's text on the cluster at `scheduler`; one output file, in order."
     import dask.dataframe as dd
     from dask.distributed import Client
     with Client(scheduler) as client:
         ddf = dd.read_csv(str(inp), blocksize=max(1, chunksize) * 64, **read)       # about `chunksize` rows of 64 bytes per partition
-        done = ddf.map_partitions(_partition, m, meta=ddf._meta)
-        done.to_csv(str(out), single_file=True, index=False, sep=read["sep"])
+        if draws is None:
+            done = ddf.map_partitions(_partition, m, meta=ddf._meta)
+            done.to_csv(str(out), single_file=True, index=False, sep=read["sep"])
+        else:
+            if DRAW_COLUMN in ddf.columns: raise CLIError(f"the file has a column {DRAW_COLUMN!r}, the name that numbers the draws: rename it")
+            _warm_refits(m["imputer"], draws)                      # the m refits made once, here, and sent with the model
+            meta = ddf._meta.assign(**{DRAW_COLUMN: pd.Series(dtype="int64")})[[DRAW_COLUMN] + list(ddf.columns)]
+            done = ddf.map_partitions(_partition, m, draws, meta=meta).persist()   # the cluster holds the m copies while they are written
+            for j in range(1, draws + 1):                          # copy j's partitions in order, then copy j + 1's: the long format
+                done[done[DRAW_COLUMN] == j].to_csv(str(out), single_file=True, index=False, sep=read["sep"],
+                                                    mode="wt" if j == 1 else "at", header=j == 1)
         counts = ddf.map_partitions(lambda p: pd.Series([len(p), int(_parse_chunk(p, m).isna().to_numpy().sum())]), meta=(None, "int64"))
         total = np.asarray(counts.compute()).reshape(-1, 2).sum(0)
     return int(total[0]), int(total[1])

@@ -1,6 +1,6 @@
 """The experiment chapters (nbs/20-22) at their FULL settings on a GPU machine, inside a short lease; and the GPU path's own checks.
 
-    python tools/gpu_run.py OUT --deadline 470 [--check] [--only 22_exp_images ...]
+    python tools/gpu_run.py OUT --deadline 470 [--check] [--only 22_exp_images ...] [--sections MNIST ...]
 
 `make experiments` runs the three chapters whole, one cell after another: at FULL settings that is hours, more than a GPU lease
 here (15 minutes). This runs each chapter's `##` sections that hold slow cells in their own Jupyter kernel (after the chapter's
@@ -186,7 +186,8 @@ def main():
     ap.add_argument("out", type=Path)
     ap.add_argument("--deadline", type=float, default=470, help="seconds from now after which running cells are interrupted")
     ap.add_argument("--check", action="store_true", help="also run gpu_checks (OUT/check.txt)")
-    ap.add_argument("--only", nargs="*", default=CHAPTERS)
+    ap.add_argument("--only", nargs="*", default=CHAPTERS, help="the chapters to run (default: all three)")
+    ap.add_argument("--sections", nargs="*", default=None, help="run only the sections whose title holds one of these words (e.g. MNIST)")
     ap.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.worker:
@@ -195,7 +196,8 @@ def main():
     import nbformat
     a.out.mkdir(parents=True, exist_ok=True); (a.out / "parts").mkdir(exist_ok=True)
     deadline = time.time() + a.deadline
-    jobs = [(ch, k, t) for ch in a.only for k, (t, _) in enumerate(sections(nbformat.read(Path("nbs") / f"{ch}.ipynb", as_version=4))[1])]
+    jobs = [(ch, k, t) for ch in a.only for k, (t, _) in enumerate(sections(nbformat.read(Path("nbs") / f"{ch}.ipynb", as_version=4))[1])
+            if a.sections is None or any(w.lower() in t.lower() for w in a.sections)]
     threads = str(max(1, (os.cpu_count() or 2) // (len(jobs) + a.check)))
     env = os.environ | {"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads, "PYTHONUNBUFFERED": "1"}
     env.pop("MPLBACKEND", None)   # the kernels' inline backend keeps the figures as outputs
