@@ -258,9 +258,10 @@ def _impute_chunk(text:pd.DataFrame, # a chunk of the file as text
                   model:dict,        # a loaded model
                   stream:int=0,      # the chunk's random stream (`Imputer.with_stream`): its number in the file
                   draws:int|None=None, # m: multiple imputation, the chunk's m completed copies (`sample`)
+                  X:pd.DataFrame|None=None, # the chunk parsed (`_parse_chunk`), where the caller has it already
                  ):                  # the chunk with its missing feature cells filled (as text), everything else verbatim; with `draws`, a list of m
     "Impute one chunk of text with a fitted model: parse by the schema, transform (stream `stream`), write numbers and levels back as the file would."
-    X = _parse_chunk(text, model)
+    X = _parse_chunk(text, model) if X is None else X
     miss = X.isna().to_numpy()
     if draws is None and not miss.any(): return text
     imp = model["imputer"].with_stream(stream)                  # a chunk's draws independent of every other chunk's
@@ -346,8 +347,9 @@ def _impute_in_chunks(inp, out, m, chunksize, read, draws=None):
             for k, chunk in enumerate(pd.read_csv(inp, chunksize=chunksize, **read)):
                 if k == 0 and draws is not None and DRAW_COLUMN in chunk.columns:
                     raise CLIError(f"the file has a column {DRAW_COLUMN!r}, the name that numbers the draws: rename it")
-                imputed += int(_parse_chunk(chunk, m).isna().to_numpy().sum())
-                copies = _impute_chunk(chunk, m, k, draws)
+                X = _parse_chunk(chunk, m)                         # parsed once: counted here, imputed below
+                imputed += int(X.isna().to_numpy().sum())
+                copies = _impute_chunk(chunk, m, k, draws, X)
                 for j, (f, D) in enumerate(zip(files, [copies] if draws is None else copies)):
                     D.to_csv(f, sep=read["sep"], index=False, header=k == 0 and j == 0)
                 rows += len(chunk)
@@ -385,7 +387,7 @@ def _impute_on_dask(inp, out, m, chunksize, read, scheduler, draws=None):
             for j in range(1, draws + 1):                          # copy j's partitions in order, then copy j + 1's: the long format
                 done[done[DRAW_COLUMN] == j].to_csv(str(out), single_file=True, index=False, sep=read["sep"],
                                                     mode="wt" if j == 1 else "at", header=j == 1)
-        counts = ddf.map_partitions(lambda p: pd.Series([len(p), int(_parse_chunk(p, m).isna().to_numpy().sum())]), meta=(None, "int64"))
+        counts = ddf.map_partitions(lambda p: pd.Series([len(p), int(p[m["features"]].isin(_NA).to_numpy().sum())]), meta=(None, "int64"))
         total = np.asarray(counts.compute()).reshape(-1, 2).sum(0)
     return int(total[0]), int(total[1])
 
