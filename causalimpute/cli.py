@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse, ast, contextlib, io, os, pickle, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 import numpy as np, pandas as pd
-from .core import Imputer, make_imputer, available_imputers, check_int
+from .core import Imputer, make_imputer, available_imputers, check_int, progress
 from .datasets import dataset_info, list_datasets
 from . import benchmark, __version__
 
@@ -318,6 +318,7 @@ def impute_with_model(inp,              # CSV file with the columns the model wa
                       force=False,      # replace `out` if it exists
                       scheduler=None,   # address of a Dask scheduler: transform the partitions on that cluster
                       draws=None,       # m >= 2: multiple imputation, m completed copies one under another, numbered in a first column `.imp`
+                      verbose=True,     # a progress bar over the chunks (this machine's path)
                      ) -> dict:         # rows, imputed cells (of one copy), seconds, method, draws
     "Impute a CSV file with a saved model, chunk by chunk (or partition by partition on a Dask cluster); the output keeps the rows' order."
     inp, out = Path(inp), Path(out)
@@ -334,17 +335,17 @@ def impute_with_model(inp,              # CSV file with the columns the model wa
     out.parent.mkdir(parents=True, exist_ok=True)
     read = dict(sep=sep, dtype=str, keep_default_na=False, na_filter=False)
     if scheduler is not None: rows, imputed = _impute_on_dask(inp, out, m, chunksize, read, scheduler, n_draws)
-    else: rows, imputed = _impute_in_chunks(inp, out, m, chunksize, read, n_draws)
+    else: rows, imputed = _impute_in_chunks(inp, out, m, chunksize, read, n_draws, verbose)
     return dict(rows=rows, imputed=imputed, seconds=time.perf_counter() - t0, method=name, draws=n_draws)
 
-def _impute_in_chunks(inp, out, m, chunksize, read, draws=None):
+def _impute_in_chunks(inp, out, m, chunksize, read, draws=None, verbose=False):
     "Chunk k of the file imputed on stream k and written before the next is read; with `draws`, copy j goes to a part file of its own, and the parts are joined in order at the end (draw 1's rows, then draw 2's, ...)."
     rows = imputed = 0
     parts = [out] + [out.with_name(f"{out.name}.draw{j}.part") for j in range(2, (draws or 1) + 1)]
     try:
         with contextlib.ExitStack() as stack:
             files = [stack.enter_context(open(p, "w", newline="")) for p in parts]
-            for k, chunk in enumerate(pd.read_csv(inp, chunksize=chunksize, **read)):
+            for k, chunk in enumerate(progress(pd.read_csv(inp, chunksize=chunksize, **read), verbose, desc=f"chunks of {chunksize:,} rows")):
                 if k == 0 and draws is not None and DRAW_COLUMN in chunk.columns:
                     raise CLIError(f"the file has a column {DRAW_COLUMN!r}, the name that numbers the draws: rename it")
                 X = _parse_chunk(chunk, m)                         # parsed once: counted here, imputed below
@@ -612,7 +613,7 @@ def _dispatch(a) -> int:
         given = [o for o, v in (("--method", a.method), ("--baseline", a.baseline), ("--skip", a.skip), ("--categorical", a.categorical),
                                 ("--param", a.param)) if v]
         if given: raise CLIError(f"{', '.join(given)}: the model sets these (they were given to `causalimpute fit`)")
-        info = impute_with_model(a.input, a.output, a.model, a.chunksize, a.sep, a.force, a.scheduler, a.draws)
+        info = impute_with_model(a.input, a.output, a.model, a.chunksize, a.sep, a.force, a.scheduler, a.draws, verbose=not a.quiet)
         times = "" if a.draws is None else f" {a.draws} times (column {DRAW_COLUMN})"
         if not a.quiet: print(f"imputed {info['imputed']} missing cell(s){times} in {info['rows']} rows with the {info['method']} of "
                               f"{a.model} in {info['seconds']:.1f} s -> {a.output}", file=sys.stderr)
