@@ -135,6 +135,26 @@ def _written(text:pd.DataFrame, # the file's cells as text
         res.iloc[rows, res.columns.get_loc(c)] = cells
     return res
 
+def _numbered(copy:pd.DataFrame, # one completed copy of a file's text
+              j:int,               # its number, 1, 2, ...
+             ) -> pd.DataFrame:    # the copy with its number in a first column `.imp`
+    "Completed copy `j` of a multiple imputation, numbered in a first column `.imp` (R's long format)."
+    return copy.assign(**{DRAW_COLUMN: j})[[DRAW_COLUMN] + list(copy.columns)]
+
+def _draw_count(draws,        # `--draws`: None (one imputation) or the number of completed copies
+                imp,          # the imputer that is to draw them
+                columns,      # the file's columns
+                label:str,    # how the messages name the imputer
+               ) -> int|None: # the number of copies, or None
+    "`--draws` checked: at least 2, an imputer that draws, no column of the file named `.imp`; a CLIError otherwise."
+    if draws is None: return None
+    try: m = check_int(draws, "draws", 2)
+    except ValueError as e: raise CLIError(f"{e} (multiple imputation needs at least 2 draws)") from None
+    if type(imp)._sample is Imputer._sample:
+        raise CLIError(f"{label} gives one deterministic imputation; --draws needs a method that draws: mice, miracle or miri")
+    if DRAW_COLUMN in columns: raise CLIError(f"the file has a column {DRAW_COLUMN!r}, the name that numbers the draws: rename it")
+    return m
+
 def impute_csv(inp,                  # input CSV file with a header row
                out,                  # output path (never the input)
                method="mice",        # registry name
@@ -152,14 +172,10 @@ def impute_csv(inp,                  # input CSV file with a header row
     inp, out = Path(inp), Path(out)
     if _same_file(inp, out): raise CLIError(f"output {str(out)!r} is the input file; causalimpute never overwrites its input: choose another -o")
     if out.exists() and not force: raise CLIError(f"output {str(out)!r} exists; pass --force to replace it")
-    try: m = None if draws is None else check_int(draws, "draws", 2)
-    except ValueError as e: raise CLIError(f"{e} (multiple imputation needs at least 2 draws)") from None
     parsed, text = read_csv_table(inp, sep)
-    if m is not None and DRAW_COLUMN in parsed.columns: raise CLIError(f"the file has a column {DRAW_COLUMN!r}, the name that numbers the draws: rename it")
-    feats = feature_columns(parsed, skip, categorical)
     imp = build_imputer(method, baseline, seed, verbose, params, categorical)
-    if m is not None and type(imp)._sample is Imputer._sample:      # refused before a fit that would be wasted
-        raise CLIError(f"{method} gives one deterministic imputation; --draws needs a method that draws: mice, miracle or miri")
+    m = _draw_count(draws, imp, parsed.columns, method)              # refused before a fit that would be wasted
+    feats = feature_columns(parsed, skip, categorical)
     X = parsed[feats]
     missing = X.isna().to_numpy()
     t0 = time.perf_counter()
@@ -170,8 +186,8 @@ def impute_csv(inp,                  # input CSV file with a header row
     cat = imp.encoder_.categorical if missing.any() else np.zeros(len(feats), bool)
     spelt = {c: _spellings(X[c], text[c]) for j, c in enumerate(feats) if cat[j] and missing[:, j].any()}
     if m is None: res = _written(text, X_hat, feats, missing, spelt)
-    else: res = pd.concat([_written(text, D, feats, missing, spelt).assign(**{DRAW_COLUMN: k + 1}) for k, D in enumerate(drawn)],
-                          ignore_index=True)[[DRAW_COLUMN] + list(text.columns)]   # the draws one under another, numbered first
+    else: res = pd.concat([_numbered(_written(text, D, feats, missing, spelt), k + 1) for k, D in enumerate(drawn)],
+                          ignore_index=True)                                # the draws one under another, numbered first
     out.parent.mkdir(parents=True, exist_ok=True)
     res.to_csv(out, sep=sep, index=False)
     return dict(rows=len(X), features=len(feats), imputed=int(missing.sum()), seconds=time.perf_counter() - t0, method=method, draws=m)
@@ -239,21 +255,6 @@ def _parse_chunk(text:pd.DataFrame, # cells as text (`keep_default_na=False`)
             out[c] = num.astype(np.float64)
     return pd.DataFrame(out, index=text.index)
 
-def _filled(text:pd.DataFrame, # a chunk of the file as text
-            X_hat:pd.DataFrame, # its feature columns imputed (levels, numbers)
-            miss:np.ndarray,    # where the feature columns had holes
-            model:dict,         # a loaded model
-           ) -> pd.DataFrame:   # `text` with the holes written as the file would spell them
-    "The chunk's text with its missing feature cells filled from `X_hat`: levels as the file spells them, numbers in full precision."
-    res = text.copy()
-    for j, c in enumerate(model["features"]):
-        rows = np.flatnonzero(miss[:, j])
-        if not len(rows): continue
-        vals = X_hat[c].to_numpy(dtype=object)[rows]
-        cells = [model["spellings"][c][v] for v in vals] if c in model["spellings"] else [repr(float(v)) for v in vals]
-        res.iloc[rows, res.columns.get_loc(c)] = cells
-    return res
-
 def _impute_chunk(text:pd.DataFrame, # a chunk of the file as text
                   model:dict,        # a loaded model
                   stream:int=0,      # the chunk's random stream (`Imputer.with_stream`): its number in the file
@@ -267,8 +268,8 @@ def _impute_chunk(text:pd.DataFrame, # a chunk of the file as text
     imp = model["imputer"].with_stream(stream)                  # a chunk's draws independent of every other chunk's
     try: fills = ([imp.transform(X)] if draws is None else imp.sample(X, draws)) if miss.any() else [X] * draws
     except (ValueError, TypeError) as e: raise CLIError(f"{type(imp).__name__}: {e}") from None
-    if draws is None: return _filled(text, fills[0], miss, model)
-    return [_filled(text, F, miss, model).assign(**{DRAW_COLUMN: j + 1})[[DRAW_COLUMN] + list(text.columns)] for j, F in enumerate(fills)]
+    filled = [_written(text, F, model["features"], miss, model["spellings"]) for F in fills]   # a level as the file spells it
+    return filled[0] if draws is None else [_numbered(F, j + 1) for j, F in enumerate(filled)]
 
 # %% ../nbs/13_cli.ipynb #9445e45d
 def _sample_rows(path, n:int, seed:int, sep=",", chunksize=100_000) -> pd.DataFrame:
@@ -327,11 +328,8 @@ def impute_with_model(inp,              # CSV file with the columns the model wa
     if not inp.is_file(): raise CLIError(f"input file {str(inp)!r} does not exist")
     m, t0 = load_model(model), time.perf_counter()
     chunksize = check_int(chunksize, "--chunksize")
-    try: n_draws = None if draws is None else check_int(draws, "draws", 2)
-    except ValueError as e: raise CLIError(f"{e} (multiple imputation needs at least 2 draws)") from None
     name = type(m["imputer"]).__name__
-    if n_draws is not None and type(m["imputer"])._sample is Imputer._sample:
-        raise CLIError(f"the model's {name} gives one deterministic imputation; --draws needs a method that draws: mice, miracle or miri")
+    n_draws = _draw_count(draws, m["imputer"], pd.read_csv(inp, sep=sep, nrows=0).columns, f"the model's {name}")
     out.parent.mkdir(parents=True, exist_ok=True)
     read = dict(sep=sep, dtype=str, keep_default_na=False, na_filter=False)
     if scheduler is not None: rows, imputed = _impute_on_dask(inp, out, m, chunksize, read, scheduler, n_draws)
@@ -346,8 +344,6 @@ def _impute_in_chunks(inp, out, m, chunksize, read, draws=None, verbose=False):
         with contextlib.ExitStack() as stack:
             files = [stack.enter_context(open(p, "w", newline="")) for p in parts]
             for k, chunk in enumerate(progress(pd.read_csv(inp, chunksize=chunksize, **read), verbose, desc=f"chunks of {chunksize:,} rows")):
-                if k == 0 and draws is not None and DRAW_COLUMN in chunk.columns:
-                    raise CLIError(f"the file has a column {DRAW_COLUMN!r}, the name that numbers the draws: rename it")
                 X = _parse_chunk(chunk, m)                         # parsed once: counted here, imputed below
                 imputed += int(X.isna().to_numpy().sum())
                 copies = _impute_chunk(chunk, m, k, draws, X)
@@ -381,7 +377,6 @@ def _impute_on_dask(inp, out, m, chunksize, read, scheduler, draws=None):
             done = ddf.map_partitions(_partition, m, meta=ddf._meta)
             done.to_csv(str(out), single_file=True, index=False, sep=read["sep"])
         else:
-            if DRAW_COLUMN in ddf.columns: raise CLIError(f"the file has a column {DRAW_COLUMN!r}, the name that numbers the draws: rename it")
             _warm_refits(m["imputer"], draws)                      # the m refits made once, here, and sent with the model
             meta = ddf._meta.assign(**{DRAW_COLUMN: pd.Series(dtype="int64")})[[DRAW_COLUMN] + list(ddf.columns)]
             done = ddf.map_partitions(_partition, m, draws, meta=meta).persist()   # the cluster holds the m copies while they are written

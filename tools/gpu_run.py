@@ -115,12 +115,12 @@ def merge(out):
 
 def gpu_checks(out):
     "Every method fitted on the GPU: no NaN, observed entries kept, time and RMSE against the same fit on the CPU; a GPU-fitted model pickled and used on a CPU; draws."
-    import pickle, numpy as np, torch
+    import pickle, numpy as np, pandas as pd, torch
     from causalimpute import make_imputer
     from causalimpute.datasets import load_dataset
     from causalimpute.missingness import ampute
     from causalimpute.metrics import rmse
-    from causalimpute.scm import simulate_mixed_scm
+    from causalimpute.scm import sample_dag, simulate_mixed_scm
     lines = []
     say = lambda s: (lines.append(s), print(s, flush=True), (out / "check.txt").write_text("\n".join(lines) + "\n"))
     gpu = os.environ.get("GPU_RUN_DEVICE", "cuda")   # another value only to try this function out on a machine without a GPU
@@ -168,8 +168,6 @@ def gpu_checks(out):
         except Exception as e: say(f"{key[0]} sample on cuda: {type(e).__name__}: {e}"[:400])
     # a mixed table on the GPU (a categorical node of 3 levels, a yes/no node), 30% of every column missing at random
     try:
-        import pandas as pd
-        from causalimpute.scm import sample_dag, simulate_mixed_scm
         T = simulate_mixed_scm(sample_dag(5, seed=0), 600, {1: 3, 3: 2}, seed=0)
         rng = np.random.default_rng(0)
         Tm = T.mask(pd.DataFrame(rng.random(T.shape) < 0.3, columns=T.columns))

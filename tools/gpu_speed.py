@@ -2,7 +2,7 @@
 on cuda and on the CPU (all its cores); then, if less than a minute has passed, MIRI's `reference` preset on the toy mask that
 diverged in the full run (bench/gpu/README.md). Run from the repository root: `python tools/gpu_speed.py`.
 """
-import os, sys, time, numpy as np, torch
+import time, numpy as np, torch
 from causalimpute import make_imputer
 from causalimpute.datasets import load_dataset
 from causalimpute.missingness import ampute
