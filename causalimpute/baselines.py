@@ -20,7 +20,7 @@ from .core import Imputer, register_imputer, child_imputer, holdout_mask, progre
 
 # %% auto #0
 __all__ = ['MeanImputer', 'MedianImputer', 'KNN', 'ChainedEquations', 'MICE', 'MissForest', 'GAIN', 'sinkhorn_potentials',
-           'entropic_ot', 'sinkhorn_divergence', 'OTImputer', 'AutoImputer', 'switch_choice']
+           'entropic_ot', 'sinkhorn_divergence', 'OTImputer', 'AutoImputer', 'switch_choice', 'scoring_rows']
 
 # %% ../nbs/04_baselines.ipynb #f5983dbb
 def _design(est, Z:np.ndarray) -> tuple:
@@ -508,6 +508,7 @@ class AutoImputer(Imputer):
                  switch_se=2.0,          # a column leaves the best-overall candidate for one whose held-out error there is lower by this many standard errors (0: its own best)
                  min_count=5,            # fewer held-out entries in a column: it keeps the best-overall candidate
                  time_budget=None,       # seconds for scoring the candidates (None: no limit); one whose first fit says it would overrun is left out
+                 max_rows=2000,          # rows the candidates are scored on: a larger table is scored on a random sample of this many (None: every row)
                  seed=None,              # random seed (int) of the held-out entries and of the candidates
                  device="auto",          # passed to the candidates
                  verbose=True,           # a progress bar over the candidates' fits
@@ -515,7 +516,7 @@ class AutoImputer(Imputer):
                 ):
         super().__init__(seed, device, verbose, categorical)
         self.candidates, self.holdout, self.folds, self.switch_se, self.min_count = candidates, holdout, folds, switch_se, min_count
-        self.time_budget = time_budget
+        self.time_budget, self.max_rows = time_budget, max_rows
 
     def _make(self, name):
         if not isinstance(name, str) or name.lower() == "auto":
@@ -538,19 +539,35 @@ def switch_choice(errors:dict,      # candidate -> its errors on one column's he
         if margin > lead: best, lead = name, margin
     return best
 
+def scoring_rows(mask,                    # bool n x d, True = observed
+                 max_rows:int|None,       # rows at most (None: every row)
+                 rng:np.random.Generator, # source of the sample (untouched when every row is kept)
+                ) -> np.ndarray:          # sorted row positions
+    "Every row, or a uniform sample of `max_rows` rows plus, for a column observed in the table but not in the sample, one row where it is."
+    n = len(mask)
+    if max_rows is None or n <= max_rows: return np.arange(n)
+    rows = rng.choice(n, size=max_rows, replace=False)
+    lacking = np.flatnonzero(mask.any(0) & ~mask[rows].any(0))
+    extra = [rng.choice(np.flatnonzero(mask[:, j])) for j in lacking]
+    return np.unique(np.r_[rows, np.asarray(extra, dtype=int)])
+
 @patch
 def _fit(self:AutoImputer, Z, mask):
-    "Fit and score the candidates on `folds` draws of held-out entries, within `time_budget`; choose per column (`switch_choice`); refit the chosen ones on every observed entry."
+    "Fit and score the candidates on `folds` draws of held-out entries (of at most `max_rows` rows), within `time_budget`; choose per column (`switch_choice`); refit the chosen ones on every observed entry."
     names = [self.candidates] if isinstance(self.candidates, str) else list(self.candidates)
     if not names: raise ValueError("candidates must name at least one imputer")
     check_real(self.holdout, "holdout", 0, 0.5, low_open=True, high_open=True); check_int(self.min_count, "min_count")
     check_int(self.folds, "folds"); check_real(self.switch_se, "switch_se", 0)
     budget = check_real(self.time_budget, "time_budget", 0, low_open=True, none_ok=True)
+    check_int(self.max_rows, "max_rows", low=2, none_ok=True)
     rng, cat, cols = np.random.default_rng(self.seed_), self.encoder_.categorical, self._feature_names()
-    H = [holdout_mask(mask, self.holdout, rng) for _ in range(self.folds)]
+    rows = scoring_rows(mask, self.max_rows, rng)                 # every row, or a sample of a large table
+    self.scored_rows_ = len(rows)
+    Zs, ms = Z[rows], mask[rows]
+    H = [holdout_mask(ms, self.holdout, rng) for _ in range(self.folds)]
     def held_out_errors(name, h):                                  # fit `name` without the entries `h`: its errors on them
-        P = np.asarray(self._make(name).fit_transform(np.where(mask & ~h, Z, np.nan)), dtype=np.float64)
-        return np.where(cat, (P != Z).astype(np.float64), (P - Z) ** 2)[h]
+        P = np.asarray(self._make(name).fit_transform(np.where(ms & ~h, Zs, np.nan)), dtype=np.float64)
+        return np.where(cat, (P != Zs).astype(np.float64), (P - Zs) ** 2)[h]
     err, self.dropped_, start = {}, [], time.perf_counter()         # per candidate, per draw: the errors of the held-out entries
     for i, name in enumerate(progress(names, self.verbose, desc="auto")):
         spent = time.perf_counter() - start
