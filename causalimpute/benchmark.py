@@ -18,8 +18,8 @@ from . import baselines, miracle, miri  # noqa: F401  (registers every built-in 
 from .miri import PRESETS
 
 # %% auto #0
-__all__ = ['METRICS', 'HIGHER_IS_BETTER', 'DIGITS', 'SPEED_RUNS', 'score', 'measure', 'run_cell', 'make_grid', 'cell_key',
-           'run_benchmark', 'summarise', 'to_markdown', 'comparison_table', 'plot_results', 'write_results',
+__all__ = ['METRICS', 'HIGHER_IS_BETTER', 'DIGITS', 'ONE_TRAINING', 'SPEED_RUNS', 'score', 'measure', 'run_cell', 'make_grid',
+           'cell_key', 'run_benchmark', 'summarise', 'to_markdown', 'comparison_table', 'plot_results', 'write_results',
            'fast_baselines', 'refinement_experiment', 'speed_data', 'time_fits', 'miri_budget']
 
 # %% ../nbs/12_benchmark.ipynb #542118ff
@@ -384,7 +384,7 @@ def refinement_experiment(datasets,          # iterable of (key dict, X_true, X_
                           cache=None,        # CSV path: rows found there are reused, new rows appended
                           verbose=True,      # print each row as it is done
                           extra=None,        # f(fitted MIRACLE, X_true, X_miss) -> dict of more columns for the row
-                          **miracle_kwargs,  # passed to MIRACLE (default settings otherwise)
+                          **miracle_kwargs,  # passed to MIRACLE (its defaults otherwise, but one training: tune=None unless given)
                          ) -> pd.DataFrame:  # one row per (data set, baseline): RMSE (and error rate) of baseline and refinement, change in %
     "RMSE of each baseline (fitted on every observed entry, as a user would) and of MIRACLE refining it, on each data set."
     done = pd.read_csv(cache) if cache is not None and os.path.exists(cache) else pd.DataFrame()
@@ -396,7 +396,7 @@ def refinement_experiment(datasets,          # iterable of (key dict, X_true, X_
             k = dict(key, baseline=name)
             if len(done) and (done[list(k)].astype(str) == pd.Series(k).astype(str)).all(axis=1).any(): continue
             t0 = time.perf_counter()
-            m = miracle.MIRACLE(baseline=base, seed=seed, verbose=False, **miracle_kwargs)
+            m = miracle.MIRACLE(baseline=base, seed=seed, verbose=False, **{"tune": None, **miracle_kwargs})
             X_hat = m.fit_transform(X_miss)
             secs = time.perf_counter() - t0
             mask = ~pd.isna(np.asarray(X_miss, dtype=object))
@@ -532,12 +532,14 @@ def miri_budget(m,        # a fitted MIRI (or one whose fit diverged)
     return dict(budget=budget, full_budget_seconds=epochs * per_epoch + full["n_rounds"] * full["n_steps"] * per_step)
 
 # %% ../nbs/12_benchmark.ipynb #6d1e6f56
+ONE_TRAINING = ("one training", "miracle", dict(baseline="mean", tune=None))   # MIRACLE's training alone: the mean refined, one network
 SPEED_RUNS = {  # what `make bench` times, as `time_fits(**SPEED_RUNS[name], out=f"bench/{name}")`
-    "miracle_speed": dict(methods=["miracle"], tables=[(1000, 12), (1000, 20), (1000, 10), (1000, 50), (10000, 12)],
+    "miracle_speed": dict(methods=[ONE_TRAINING], tables=[(1000, 12), (1000, 20), (1000, 10), (1000, 50), (10000, 12)],
                           mechanism="MAR", ampute_kwargs=dict(p_obs=0.5)),
     "miri_speed": dict(methods=[("default", "miri", {}), ("reference", "miri", dict(preset="reference", n_epochs=10))],
                        tables=["toy", "wine_quality_red"], columns=miri_budget),
-    "scale": dict(methods=["miracle", "miri"], tables=["letter"], rows=[5000, 10000, 20000], fresh_process=True, transform=True),
-    "miracle_scale": dict(methods=[("miracle", "miracle", {}), ("400 epochs", "miracle", dict(max_steps=None))],
+    "scale": dict(methods=[ONE_TRAINING, "miri"], tables=["letter"], rows=[5000, 10000, 20000], fresh_process=True, transform=True),
+    "miracle_scale": dict(methods=[ONE_TRAINING, ("400 epochs", "miracle", dict(baseline="mean", tune=None, max_steps=None)),
+                                   ("default: auto, tuned", "miracle", {})],
                           tables=["letter", (20000, 16)], rows=[1000, 5000, 10000, 20000]),
 }

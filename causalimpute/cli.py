@@ -418,7 +418,7 @@ def write_table_csv(path,          # the CSV file to write
 
 # %% ../nbs/13_cli.ipynb #6e03f0f0
 def bench_large(rows=(1_000_000, 2_000_000), # file sizes (rows)
-                methods=("mice", "miracle", "miri"), # registry names, at their defaults
+                methods=("mice", ("miracle", {"baseline": "mean", "tune": None}), "miri"), # registry names at their defaults, or (name, {param: value})
                 fit_rows=50_000,      # `fit --fit-rows`
                 chunksize=100_000,    # `impute --chunksize`
                 d=16,                 # columns
@@ -432,8 +432,9 @@ def bench_large(rows=(1_000_000, 2_000_000), # file sizes (rows)
         files = {n: write_table_csv(Path(tmp, f"t{n}.csv"), n, d, rate) for n in rows}
         env, res = {"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}, []
         for m in methods:
-            model = Path(tmp, f"{m}.pkl")
-            fit_s, fit_mb, _ = _run_measured(["fit", files[max(rows)], "-o", model, "--method", m, "--fit-rows", fit_rows, "-q"], env)
+            m, params = (m, {}) if isinstance(m, str) else m
+            model, extra = Path(tmp, f"{m}.pkl"), [a for k, v in params.items() for a in ("--param", f"{k}={v!r}")]
+            fit_s, fit_mb, _ = _run_measured(["fit", files[max(rows)], "-o", model, "--method", m, "--fit-rows", fit_rows, "-q", *extra], env)
             for n in rows:
                 o = Path(tmp, f"out_{m}_{n}.csv")
                 secs, mb, _ = _run_measured(["impute", files[n], "-o", o, "--model", model, "--chunksize", chunksize, "-q"], env)
@@ -453,7 +454,7 @@ def bench_large(rows=(1_000_000, 2_000_000), # file sizes (rows)
 
 # %% ../nbs/13_cli.ipynb #62704863
 DEMO_METHODS = [("mean", {}), ("median", {}), ("knn", {}), ("mice", {}), ("missforest", {}), ("gain", {}), ("ot", {"n_iter": 500}),
-                ("miracle", {"baseline": "mice"}), ("miri", {})]
+                ("miracle", {"baseline": "mice", "tune": None}), ("miri", {})]
 
 def demo_methods(methods=DEMO_METHODS, # (registry name, kwargs) pairs
                 ) -> tuple:             # ([the pairs this installation has], [the names it lacks])
@@ -510,7 +511,8 @@ def run_demo(out="demo",          # folder for demo_<table>.{csv,md,png}
 FULL = dict(datasets=["diabetes", "breast_cancer", "wine", "wine_quality_red", "abalone", "concrete", "letter",
                       "penguins", "credit", "pbc", "titanic"],
             mechanisms=["MCAR", "MAR", "MNAR"], rates=[0.3],
-            methods=["mean", "knn", "mice", "missforest", "gain", "ot", ("miracle", {"baseline": "mice"}), "miri"],
+            methods=["mean", "knn", "mice", "missforest", "gain", "ot",
+                     ("miracle_mice", "miracle", {"baseline": "mice", "tune": None}), "miracle", "miri"],
             seeds=[0, 1, 2], max_rows=1000)
 QUICK = dict(datasets=["wine"], mechanisms=["MCAR", "MAR"], rates=[0.3], methods=["mean", "knn"], seeds=[0], max_rows=None)
 
