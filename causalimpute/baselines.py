@@ -509,6 +509,7 @@ class AutoImputer(Imputer):
                  min_count=5,            # fewer held-out entries in a column: it keeps the best-overall candidate
                  time_budget=None,       # seconds for scoring the candidates (None: no limit); one whose first fit says it would overrun is left out
                  max_rows=2000,          # rows the candidates are scored on: a larger table is scored on a random sample of this many (None: every row)
+                 choice=None,            # each column's candidate, fixed (a list of registry names, one per column): no scoring (None: chosen by held-out error)
                  seed=None,              # random seed (int) of the held-out entries and of the candidates
                  device="auto",          # passed to the candidates
                  verbose=True,           # a progress bar over the candidates' fits
@@ -516,7 +517,7 @@ class AutoImputer(Imputer):
                 ):
         super().__init__(seed, device, verbose, categorical)
         self.candidates, self.holdout, self.folds, self.switch_se, self.min_count = candidates, holdout, folds, switch_se, min_count
-        self.time_budget, self.max_rows = time_budget, max_rows
+        self.time_budget, self.max_rows, self.choice = time_budget, max_rows, choice
 
     def _make(self, name):
         if not isinstance(name, str) or name.lower() == "auto":
@@ -560,6 +561,7 @@ def _fit(self:AutoImputer, Z, mask):
     check_int(self.folds, "folds"); check_real(self.switch_se, "switch_se", 0)
     budget = check_real(self.time_budget, "time_budget", 0, low_open=True, none_ok=True)
     check_int(self.max_rows, "max_rows", low=2, none_ok=True)
+    if self.choice is not None: return self._fit_choice(Z, mask)
     rng, cat, cols = np.random.default_rng(self.seed_), self.encoder_.categorical, self._feature_names()
     rows = scoring_rows(mask, self.max_rows, rng)                 # every row, or a sample of a large table
     self.scored_rows_ = len(rows)
@@ -592,6 +594,17 @@ def _fit(self:AutoImputer, Z, mask):
                              index=cols, name="choice")
     seen = np.where(mask, Z, np.nan)
     self.imputers_ = {n: self._make(n).fit(seen) for n in dict.fromkeys(self.choice_)}
+
+@patch
+def _fit_choice(self:AutoImputer, Z, mask):
+    "Fit the candidates that `choice` names, each on every observed entry; nothing is scored (`scores_`, `n_held_`: None)."
+    choice = [self.choice] * Z.shape[1] if isinstance(self.choice, str) else list(self.choice)
+    if len(choice) != Z.shape[1]:
+        raise ValueError(f"choice must name one candidate per column: {Z.shape[1]} columns, {len(choice)} names given")
+    self.choice_ = pd.Series(choice, index=self._feature_names(), name="choice")
+    self.scores_ = self.n_held_ = None; self.dropped_, self.scored_rows_ = [], 0
+    seen = np.where(mask, Z, np.nan)
+    self.imputers_ = {n: self._make(n).fit(seen) for n in dict.fromkeys(choice)}
 
 @patch
 def _impute(self:AutoImputer, Z, mask):

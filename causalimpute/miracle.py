@@ -571,6 +571,8 @@ def _refit(self:MIRACLE, seed:int) -> MIRACLE:
     rows = np.random.default_rng(seed).integers(0, len(Z), len(Z))
     b = copy.copy(self); b.seed_, b.verbose = int(seed), False          # shares encoder and scaler; the fit replaces the fitted state
     b.set_params(tune=None, **self.best_params_)                          # the training settings `tune` chose, not a new choice
+    if isinstance(self.baseline_, baselines.AutoImputer):                 # and each column's candidate `auto` chose, not a new choice
+        b.set_params(baseline=baselines.AutoImputer(**{**self.baseline_.get_params(), "choice": self.baseline_.choice_.tolist()}))
     b._fit_impute(Z[rows], self.train_mask_[rows])
     return b
 
