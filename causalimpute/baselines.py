@@ -553,15 +553,15 @@ def scoring_rows(mask,                    # bool n x d, True = observed
     return np.unique(np.r_[rows, np.asarray(extra, dtype=int)])
 
 @patch
-def _fit(self:AutoImputer, Z, mask):
-    "Fit and score the candidates on `folds` draws of held-out entries (of at most `max_rows` rows), within `time_budget`; choose per column (`switch_choice`); refit the chosen ones on every observed entry."
+def _choose(self:AutoImputer, Z, mask):
+    "Each column's candidate (`choice_`): the given `choice`, or by scoring the candidates on `folds` draws of held-out entries (of at most `max_rows` rows), within `time_budget`, per column (`switch_choice`)."
     names = [self.candidates] if isinstance(self.candidates, str) else list(self.candidates)
     if not names: raise ValueError("candidates must name at least one imputer")
     check_real(self.holdout, "holdout", 0, 0.5, low_open=True, high_open=True); check_int(self.min_count, "min_count")
     check_int(self.folds, "folds"); check_real(self.switch_se, "switch_se", 0)
     budget = check_real(self.time_budget, "time_budget", 0, low_open=True, none_ok=True)
     check_int(self.max_rows, "max_rows", low=2, none_ok=True)
-    if self.choice is not None: return self._fit_choice(Z, mask)
+    if self.choice is not None: return self._given_choice(Z)
     rng, cat, cols = np.random.default_rng(self.seed_), self.encoder_.categorical, self._feature_names()
     rows = scoring_rows(mask, self.max_rows, rng)                 # every row, or a sample of a large table
     self.scored_rows_ = len(rows)
@@ -592,19 +592,33 @@ def _fit(self:AutoImputer, Z, mask):
     overall = min(names, key=lambda n: E[n].mean()) if len(cj) else names[0]   # every held-out entry counts once
     self.choice_ = pd.Series([switch_choice(Ej[j], overall, self.switch_se) if j in Ej else overall for j in range(Z.shape[1])],
                              index=cols, name="choice")
-    seen = np.where(mask, Z, np.nan)
-    self.imputers_ = {n: self._make(n).fit(seen) for n in dict.fromkeys(self.choice_)}
 
 @patch
-def _fit_choice(self:AutoImputer, Z, mask):
-    "Fit the candidates that `choice` names, each on every observed entry; nothing is scored (`scores_`, `n_held_`: None)."
+def _given_choice(self:AutoImputer, Z):
+    "`choice_` from the candidates that `choice` names; nothing is scored (`scores_`, `n_held_`: None)."
     choice = [self.choice] * Z.shape[1] if isinstance(self.choice, str) else list(self.choice)
     if len(choice) != Z.shape[1]:
         raise ValueError(f"choice must name one candidate per column: {Z.shape[1]} columns, {len(choice)} names given")
     self.choice_ = pd.Series(choice, index=self._feature_names(), name="choice")
     self.scores_ = self.n_held_ = None; self.dropped_, self.scored_rows_ = [], 0
-    seen = np.where(mask, Z, np.nan)
-    self.imputers_ = {n: self._make(n).fit(seen) for n in dict.fromkeys(choice)}
+
+@patch
+def _fit_chosen(self:AutoImputer, Z, mask, impute:bool=False):
+    "Choose (`_choose`), then fit each chosen candidate on every observed entry; with `impute`, by the candidate's own `fit_transform`, and return each column's holes filled by its candidate."
+    self._choose(Z, mask)
+    seen, choice, out, self.imputers_ = np.where(mask, Z, np.nan), self.choice_.to_numpy(), Z.copy(), {}
+    for name in dict.fromkeys(choice):
+        imp = self._make(name)
+        if not impute: self.imputers_[name] = imp.fit(seen); continue
+        P = np.asarray(imp.fit_transform(seen), dtype=np.float64); self.imputers_[name] = imp   # for MICE, MissForest: a by-product of the fit
+        cols = (choice == name) & ~mask.all(0); out[:, cols] = P[:, cols]
+    return np.where(mask, Z, out) if impute else None
+
+@patch
+def _fit(self:AutoImputer, Z, mask): self._fit_chosen(Z, mask)
+
+@patch
+def _fit_impute(self:AutoImputer, Z, mask): return self._fit_chosen(Z, mask, impute=True)   # `fit_transform`: a pass fewer than fit, transform
 
 @patch
 def _impute(self:AutoImputer, Z, mask):

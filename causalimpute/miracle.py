@@ -167,7 +167,7 @@ class MIRACLE(Imputer):
                  baseline="auto",          # imputer to refine: a registry name ("auto": the best of mean, KNN, MICE, MissForest on held-out entries; "mean", "knn", "mice", "missforest", "gain", "ot") or an Imputer
                  hidden=32,                # width of the input and shared hidden layers
                  epochs=400,               # training epochs (at most: see `max_steps`)
-                 max_steps=5000,           # Adam steps at most: a large table gets fewer epochs (None: always `epochs`)
+                 max_steps=5000,           # Adam steps at most in a fit, shared by `tune`'s trainings: a large table gets fewer epochs (None: always `epochs`)
                  batch_size=256,           # rows per Adam step (the whole table when it has fewer rows)
                  lr=1e-3,                  # Adam learning rate
                  acyclicity_weight=0.1,    # beta1, weight of R1 = rho/2 h^2 + alpha h
@@ -183,7 +183,7 @@ class MIRACLE(Imputer):
                  holdout=0.1,              # observed share per incomplete column held out to blend baseline and refinement (0: the paper's)
                  holdout_weights="uniform", # held-out entries counted equally ("uniform") or weighted by their odds of being missing ("odds")
                  draws="bootstrap",        # `sample`: "bootstrap" (a refit on resampled rows per draw: proper) or "residual" (one fit: m times cheaper)
-                 tune="penalty",           # "penalty": train also with a 10x weaker group lasso (and 10x lr); None: train once (half the time); or a list of dicts of training parameters; the first within one SE of the lowest held-out error wins
+                 tune="penalty",           # "penalty": train also with a 10x weaker group lasso (and 10x lr), sharing `max_steps`; None: train once; or a list of dicts of training parameters; the first within one SE of the lowest held-out error wins
                  seed=None,                # random seed (int) for a reproducible fit; None draws a fresh one
                  device="auto",            # 'auto' (GPU when present), 'cpu', 'cuda'
                  verbose=True,             # show a progress bar while training
@@ -212,6 +212,13 @@ def _candidates(self:MIRACLE) -> list:
         bad = sorted(set(c) - set(_TUNABLE))
         if bad: raise ValueError(f"tune: {bad[0]!r} is not a training parameter MIRACLE can tune (one of {', '.join(_TUNABLE)})")
     return [dict(c) for c in self.tune]
+
+@patch
+def _trainings(self:MIRACLE) -> list:
+    "Each candidate of `tune` with its share of the step budget: `max_steps // k` Adam steps for each of k trainings (unless it sets its own)."
+    cands = self._candidates()
+    if len(cands) == 1 or self.max_steps is None: return cands
+    return [{"max_steps": max(1, self.max_steps // len(cands)), **c} for c in cands]
 
 # %% ../nbs/07_miracle.ipynb #20bbb0f4
 @patch
@@ -414,17 +421,17 @@ def one_se(e,       # one candidate's error on each held-out entry
 @patch
 def _fit_network(self:MIRACLE, Z0, B, Z, mask, H) -> np.ndarray:
     "Train one network per candidate of `tune` on the same baseline and held-out entries; keep the first within one standard error of the lowest held-out error."
-    cands = self._candidates()
-    if cands == [{}] or not H.any():         # nothing to tune, or nothing to choose by (holdout=0, or no entry to hold out): one training
+    given, cands = self._candidates(), self._trainings()
+    if given == [{}] or not H.any():         # nothing to tune, or nothing to choose by (holdout=0, or no entry to hold out): one training
         self.best_params_, self.tuning_ = {}, None
         return self._train_heldout(Z0, B, mask, H)
     DZ, rows, fits, errs = self.encoder_.one_hot(Z), [], [], []
-    for c in cands:
+    for g0, c in zip(given, cands):
         m = copy.copy(self); m.set_params(**c); m.penalty_ = m._check_params()
         t0 = time.perf_counter(); R = m._train_heldout(Z0, B, mask, H)
         g = m.net_.input_group.cpu().numpy()                                     # one error per held-out entry (a category: its Brier score)
         errs.append(np.stack([((R - DZ) ** 2)[:, g == j].sum(1) for j in range(Z.shape[1])], 1)[H])
-        rows.append(dict(params=", ".join(f"{k}={v}" for k, v in c.items()) or "(as given)", heldout_error=errs[-1].mean(),
+        rows.append(dict(params=", ".join(f"{k}={v}" for k, v in g0.items()) or "(as given)", heldout_error=errs[-1].mean(),
                          epochs=m.epochs_, seconds=time.perf_counter() - t0)); fits.append((m, R))
     low, se = min(r["heldout_error"] for r in rows), [one_se(e, errs) for e in errs]
     won = next(i for i, r in enumerate(rows) if r["heldout_error"] - low <= se[i])
