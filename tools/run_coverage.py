@@ -1,7 +1,8 @@
 """Run chapter 10a's full coverage studies in batches of repetitions, each batch saved, then combine them.
 
 `python tools/run_coverage.py simulation 100 10` (then `bootstrap 100 10`, `miri_bootstrap 100 10`, `wine_quality_red 100 10`, `wine_miri_bootstrap 100 10`, `wine_miracle 100 10`;
-MIRACLE's strategies re-run at its current code: `sim_miracle 100 10`, `wine_residual 100 10`) runs repetitions 0-9, 10-19, ...
+MIRACLE's strategies re-run at its current code: `sim_miracle 100 10`, `wine_residual 100 10`; MIRACLE at today's defaults,
+`baseline="auto", tune="penalty"`: `sim_default 100 10`; the others run it as `MIRACLE_AS_RUN`) runs repetitions 0-9, 10-19, ...
 of a study -- the same repetitions as one `coverage(..., n_reps=100)` call -- in 2 worker processes, skipping batches already saved
 under bench/coverage/batches/; `python tools/run_coverage.py combine` writes bench/coverage/{simulation,wine_quality_red}.csv, the
 tables chapter 10a reads. Run from nbs/ (the notebook's definitions are executed as the chapter runs them).
@@ -29,7 +30,7 @@ def combine(study, parts):
     res.to_csv(ROOT / "bench" / "coverage" / f"{study}.csv"); print(res.reps.groupby(level=0, sort=False).min().to_string())
 
 if sys.argv[1] == "combine":
-    combine("simulation", ["simulation", "sim_miracle", "bootstrap", "miri_bootstrap"])
+    combine("simulation", ["simulation", "sim_miracle", "bootstrap", "miri_bootstrap", "sim_default"])
     combine("wine_quality_red", ["wine_quality_red", "wine_residual", "wine_miri_bootstrap", "wine_miracle"]); sys.exit()
 which = sys.argv[1]; n_reps = int(sys.argv[2]); batch = int(sys.argv[3])
 out.mkdir(parents=True, exist_ok=True)
@@ -44,16 +45,20 @@ for c in nb.cells:
     exec(s, g)
     if 'make_data =' in s: break
 from causalimpute.multiple_imputation import coverage as cov
+AS_RUN = g['MIRACLE_AS_RUN']                                  # MIRACLE as the committed studies ran it (its defaults then)
 if which == 'simulation':
     single, multiple = g['single'], g['multiple']
-    strategies = {**g['STRATEGIES'], "single: MissForest": single("missforest"), "single: MIRACLE": single("miracle"),
-                  "multiple: MIRI (m=10)": multiple("miri"), "multiple: MIRACLE residual (m=10)": multiple("miracle", draws="residual")}
+    strategies = {**g['STRATEGIES'], "single: MissForest": single("missforest"), "single: MIRACLE": single("miracle", **AS_RUN),
+                  "multiple: MIRI (m=10)": multiple("miri"), "multiple: MIRACLE residual (m=10)": multiple("miracle", draws="residual", **AS_RUN)}
     make, truth = g['make_data'], g['TRUE']
 elif which == 'sim_miracle':                                  # MIRACLE's strategies re-run after its changes of issue 16
-    strategies = {"single: MIRACLE": g['single']("miracle"), "multiple: MIRACLE residual (m=10)": g['multiple']("miracle", draws="residual")}
+    strategies = {"single: MIRACLE": g['single']("miracle", **AS_RUN), "multiple: MIRACLE residual (m=10)": g['multiple']("miracle", draws="residual", **AS_RUN)}
+    make, truth = g['make_data'], g['TRUE']
+elif which == 'sim_default':                                 # MIRACLE at today's defaults (auto, tuned): its point and its bootstrap draws
+    strategies = {"single: MIRACLE default": g['single']("miracle"), "multiple: MIRACLE default bootstrap (m=10)": g['multiple']("miracle")}
     make, truth = g['make_data'], g['TRUE']
 elif which == 'bootstrap':
-    strategies = {"multiple: MIRACLE bootstrap (m=10)": g['multiple']("miracle")}
+    strategies = {"multiple: MIRACLE bootstrap (m=10)": g['multiple']("miracle", **AS_RUN)}
     make, truth = g['make_data'], g['TRUE']
 elif which == 'miri_bootstrap':
     strategies = {"multiple: MIRI bootstrap (m=10)": g['multiple']("miri", draws="bootstrap")}
@@ -63,8 +68,8 @@ else:
     exec('from causalimpute.datasets import load_dataset', g); exec(src, g)
     strategies, make, truth = g['wine_strategies'], g['wine_holes'], g['WTRUE']
     if which == 'wine_miri_bootstrap': strategies = {"multiple: MIRI bootstrap (m=10)": g['wmultiple']("miri", draws="bootstrap")}
-    if which == 'wine_residual': strategies = {"multiple: MIRACLE residual (m=10)": g['wmultiple']("miracle", draws="residual")}
-    if which == 'wine_miracle': strategies = {"single: MIRACLE": g['wsingle']("miracle"), "multiple: MIRACLE bootstrap (m=10)": g['wmultiple']("miracle")}
+    if which == 'wine_residual': strategies = {"multiple: MIRACLE residual (m=10)": g['wmultiple']("miracle", draws="residual", **AS_RUN)}
+    if which == 'wine_miracle': strategies = {"single: MIRACLE": g['wsingle']("miracle", **AS_RUN), "multiple: MIRACLE bootstrap (m=10)": g['wmultiple']("miracle", **AS_RUN)}
 for s0 in range(0, n_reps, batch):
     f = out / f"{which}_{s0:03d}.csv"
     if f.exists(): continue
