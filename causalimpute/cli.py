@@ -431,8 +431,8 @@ def bench_large(rows=(1_000_000, 2_000_000), # file sizes (rows)
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         files = {n: write_table_csv(Path(tmp, f"t{n}.csv"), n, d, rate) for n in rows}
         env, res = {"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}, []
-        for m in methods:
-            m, params = (m, {}) if isinstance(m, str) else m
+        for spec in methods:
+            m, params = (spec, {}) if isinstance(spec, str) else spec
             model, extra = Path(tmp, f"{m}.pkl"), [a for k, v in params.items() for a in ("--param", f"{k}={v!r}")]
             fit_s, fit_mb, _ = _run_measured(["fit", files[max(rows)], "-o", model, "--method", m, "--fit-rows", fit_rows, "-q", *extra], env)
             for n in rows:

@@ -11,6 +11,7 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel
 import torch.nn.functional as F
 from fastcore.basics import patch
+from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 from . import baselines  # noqa: F401  (registers the baselines MIRACLE refines, so they are known by name)
 from .core import Imputer, register_imputer, child_imputer, holdout_mask, progress, torch_threads, check_int, check_real, check_choice
@@ -579,7 +580,7 @@ def _refit(self:MIRACLE, seed:int) -> MIRACLE:
     b = copy.copy(self); b.seed_, b.verbose = int(seed), False          # shares encoder and scaler; the fit replaces the fitted state
     b.set_params(tune=None, **self.best_params_)                          # the training settings `tune` chose, not a new choice
     if isinstance(self.baseline_, baselines.AutoImputer):                 # and each column's candidate `auto` chose, not a new choice
-        b.set_params(baseline=baselines.AutoImputer(**{**self.baseline_.get_params(), "choice": self.baseline_.choice_.tolist()}))
+        b.set_params(baseline=clone(self.baseline_).set_params(choice=self.baseline_.choice_.tolist()))
     b._fit_impute(Z[rows], self.train_mask_[rows])
     return b
 
