@@ -745,8 +745,12 @@ def holdout_mask(mask,                     # bool n x d, True = observed
                  frac:float,               # share of each incomplete column's observed entries to hold out
                  rng:np.random.Generator,  # source of the choice
                  min_left:int=1,           # observed entries every row keeps
+                 copies=None,              # per row, the row it copies (a bootstrap resample's row numbers): copies are held out together
                 ) -> np.ndarray:           # bool n x d, True = held out
     "Hide `int(frac * observed)` observed entries of each incomplete column (True = held out), never a row's last `min_left` entries."
+    if copies is not None:                 # choose among distinct rows, then give every copy its row's choice
+        _, first, inv = np.unique(np.asarray(copies), return_index=True, return_inverse=True)
+        return holdout_mask(mask[first], frac, rng, min_left)[inv]
     H, left = np.zeros_like(mask, dtype=bool), mask.sum(1)
     for j in np.flatnonzero(~mask.all(0)):
         k, cand = int(frac * mask[:, j].sum()), np.flatnonzero(mask[:, j] & (left > min_left))

@@ -21,7 +21,7 @@ from .moments import moment_penalty
 # %% auto #0
 __all__ = ['MiracleNet', 'miracle_loss', 'batches', 'WindowAverage', 'MIRACLE', 'predict_features', 'blend_weights',
            'effective_count', 'residual_sd', 'predict_indicators', 'missing_odds', 'one_se', 'stack_regressors',
-           'fit_stacks', 'stack_predict']
+           'fit_stacks', 'stack_predict', 'pooled_sd']
 
 # %% ../nbs/07_miracle.ipynb #036f5f21
 class MiracleNet(nn.Module):
@@ -502,11 +502,11 @@ def _predict_design(self:MIRACLE, A) -> np.ndarray:
         return predict_features(self.net_, torch.as_tensor(A, dtype=torch.float32, device=self.device_)).double().cpu().numpy()
 
 @patch
-def _fit_impute(self:MIRACLE, Z, mask):
-    "Fit baseline, network and blend on `Z` (standardised numbers, level indices); return its imputation (holes: baseline + blend_ (refined - baseline))."
+def _fit_impute(self:MIRACLE, Z, mask, copies=None):
+    "Fit baseline, network and blend on `Z` (standardised numbers, level indices; `copies`: a resample's row numbers, see `holdout_mask`); return its imputation (holes: baseline + blend_ (refined - baseline))."
     self.penalty_ = self._check_params()
     enc, self.train_mask_ = self.encoder_, mask                               # the mask: for the bootstrap refits of `sample`
-    H = holdout_mask(mask, self.holdout, np.random.default_rng(self.seed_))
+    H = holdout_mask(mask, self.holdout, np.random.default_rng(self.seed_), copies=copies)
     Z0, B = self._fit_baseline(Z, mask, H); self.baseline_imputation_ = Z0
     R = self._fit_network(Z0, B, Z, mask, H)                                  # a design: level probabilities in categorical blocks
     g = self.net_.input_group.cpu().numpy()
@@ -581,7 +581,7 @@ def _refit(self:MIRACLE, seed:int) -> MIRACLE:
     b.set_params(tune=None, **self.best_params_)                          # the training settings `tune` chose, not a new choice
     if isinstance(self.baseline_, baselines.AutoImputer):                 # and each column's candidate `auto` chose, not a new choice
         b.set_params(baseline=clone(self.baseline_).set_params(choice=self.baseline_.choice_.tolist()))
-    b._fit_impute(Z[rows], self.train_mask_[rows])
+    b._fit_impute(Z[rows], self.train_mask_[rows], copies=rows)        # a row's copies are held out together
     return b
 
 @patch
@@ -593,8 +593,9 @@ def _centre(self:MIRACLE, D, Z, mask) -> np.ndarray:
     return np.where(mask, Z, enc.collapse(stack_predict(self.stack_, A, self._predict_design(A), g, A)))
 
 @patch
-def _draw(self:MIRACLE, D, Z, mask, rng:np.random.Generator) -> np.ndarray:
-    "One draw of the holes of `Z`: a numeric hole its centre (`_centre`) plus N(0, draw_sd_^2), a categorical one a level drawn from its block of `D`."
+def _draw(self:MIRACLE, D, Z, mask, rng:np.random.Generator, sd=None) -> np.ndarray:
+    "One draw of the holes of `Z`: a numeric hole its centre (`_centre`) plus N(0, sd^2) (`sd`: `draw_sd_`), a categorical one a level drawn from its block of `D`."
+    sd = self.draw_sd_ if sd is None else sd
     enc, g = self.encoder_, self.net_.input_group.cpu().numpy()
     out = self._centre(D, Z, mask)
     for j in np.flatnonzero(~mask.all(0)):
@@ -602,8 +603,14 @@ def _draw(self:MIRACLE, D, Z, mask, rng:np.random.Generator) -> np.ndarray:
         if enc.categorical[j]:
             P = np.clip(D[hole][:, g == j], 0.0, None); P /= P.sum(1, keepdims=True)
             out[hole, j] = np.minimum((P.cumsum(1) < rng.random((hole.sum(), 1))).sum(1), P.shape[1] - 1)
-        else: out[hole, j] += self.draw_sd_[j] * rng.standard_normal(hole.sum())
+        else: out[hole, j] += sd[j] * rng.standard_normal(hole.sum())
     return np.where(mask, Z, out)
+
+def pooled_sd(sds,   # one vector of per-feature spreads per fit (NaN: unknown)
+             ) -> np.ndarray:  # per feature: the root mean square over the fits that know it (NaN where none does)
+    "The fits' spreads pooled: the square root of the mean variance, feature by feature, over the fits where it is known."
+    S = np.atleast_2d(np.asarray(sds, dtype=np.float64)); ok = ~np.isnan(S)
+    return np.sqrt(np.divide(np.where(ok, S ** 2, 0.0).sum(0), ok.sum(0), out=np.full(S.shape[1], np.nan), where=ok.any(0)))
 
 @patch
 def _sample(self:MIRACLE, Z, mask, n_draws:int) -> list:
@@ -616,8 +623,9 @@ def _sample(self:MIRACLE, Z, mask, n_draws:int) -> list:
     if self.draws == "residual":
         D = self._design(Z, mask)
         return [self._draw(D, Z, mask, rng) for _ in range(n_draws)]
-    fits = self._bootstrap_refits(n_draws, rng)    # the same m refits on every stream, kept (chapter 0); the noise from `rng`
-    return [b._draw(b._design(Z, mask), Z, mask, rng) for b in progress(fits, self.verbose, total=n_draws, desc="MIRACLE draws")]
+    fits = list(progress(self._bootstrap_refits(n_draws, rng), self.verbose, total=n_draws, desc="MIRACLE draws"))   # made once, kept (chapter 0)
+    sd = pooled_sd([b.draw_sd_ for b in fits])     # every draw's noise: the refits' held-out errors pooled
+    return [b._draw(b._design(Z, mask), Z, mask, rng, sd) for b in fits]
 
 # %% ../nbs/07_miracle.ipynb #e13d0aa8
 @patch

@@ -2,10 +2,13 @@
 
 `python tools/run_coverage.py simulation 100 10` (then `bootstrap 100 10`, `miri_bootstrap 100 10`, `wine_quality_red 100 10`, `wine_miri_bootstrap 100 10`, `wine_miracle 100 10`;
 MIRACLE's strategies re-run at its current code: `sim_miracle 100 10`, `wine_residual 100 10`; MIRACLE at today's defaults,
-`baseline="auto", tune="penalty"`: `sim_default 100 10`; the others run it as `MIRACLE_AS_RUN`) runs repetitions 0-9, 10-19, ...
+`baseline="auto", tune="penalty"`: `sim_default 100 10`; the others run it as `MIRACLE_AS_RUN`; MIRACLE's bootstrap draws re-run after
+they pooled their noise and held a row's copies out together: `sim_pooled 100 10`, `sim_default_pooled 100 10`, and in the population study `wine_sub 100 10`,
+`wine_sub_hc3 100 10`, `wine_pooled 100 10` in the whole-table one) runs repetitions 0-9, 10-19, ...
 of a study -- the same repetitions as one `coverage(..., n_reps=100)` call -- in 2 worker processes, skipping batches already saved
 under bench/coverage/batches/; `python tools/run_coverage.py combine` writes bench/coverage/{simulation,wine_quality_red}.csv, the
-tables chapter 10a reads. Run from nbs/ (the notebook's definitions are executed as the chapter runs them).
+tables chapter 10a reads, and replaces the re-run strategies' rows of bench/coverage/wine_subsamples{,_hc3}.csv (which the chapter's
+slow cells write whole). Run from nbs/ (the notebook's definitions are executed as the chapter runs them).
 """
 import sys, time
 import pandas as pd, numpy as np
@@ -14,6 +17,14 @@ from execnb.nbio import read_nb
 ROOT = Path(__file__).resolve().parents[1]
 out = ROOT / "bench" / "coverage" / "batches"
 
+def aggregate(df):
+    "Batches' rows pooled per strategy and parameter, weighted by repetitions (the RMSE through its square)."
+    w = df.reps
+    g = lambda col: (df[col] * w).groupby(level=[0, 1], sort=False).sum() / w.groupby(level=[0, 1], sort=False).sum()
+    return pd.DataFrame(dict(coverage=g("coverage"), width=g("width"), bias=g("bias"),
+                             rmse=np.sqrt((df.rmse ** 2 * w).groupby(level=[0, 1], sort=False).sum() / w.groupby(level=[0, 1], sort=False).sum()),
+                             reps=w.groupby(level=[0, 1], sort=False).sum()))
+
 def combine(study, parts):
     "One study's table from its batches (and extra strategy runs): per strategy and parameter, weighted by repetitions; a strategy that a later part re-ran is read from that part only."
     frames = [pd.read_csv(f, index_col=[0, 1]).assign(part=k) for k, p in enumerate(parts) for f in sorted(out.glob(f"{p}_[0-9][0-9][0-9].csv"))]
@@ -21,17 +32,28 @@ def combine(study, parts):
     order = list(dict.fromkeys(df.index))
     last = df.groupby(level=0).part.max()
     df = df[df.part.to_numpy() == last.reindex(df.index.get_level_values(0)).to_numpy()].drop(columns="part")
-    w = df.reps
-    g = lambda col: (df[col] * w).groupby(level=[0, 1], sort=False).sum() / w.groupby(level=[0, 1], sort=False).sum()
-    res = pd.DataFrame(dict(coverage=g("coverage"), width=g("width"), bias=g("bias"),
-                            rmse=np.sqrt((df.rmse ** 2 * w).groupby(level=[0, 1], sort=False).sum() / w.groupby(level=[0, 1], sort=False).sum()),
-                            reps=w.groupby(level=[0, 1], sort=False).sum())).loc[order]
+    res = aggregate(df).loc[order]
     res.index.names = ["strategy", "parameter"]
     res.to_csv(ROOT / "bench" / "coverage" / f"{study}.csv"); print(res.reps.groupby(level=0, sort=False).min().to_string())
 
+STALE = ("multiple: MIRACLE bootstrap (m=10)", "multiple: MIRACLE bootstrap (m=10), earlier draws")   # a row run before the change, renamed
+
+def replace_rows(table, part):
+    "Replace the rows of `table` (a population-study csv) for the strategies that the batches of `part` re-ran, in place."
+    files = sorted(out.glob(f"{part}_[0-9][0-9][0-9].csv"))
+    if not files: return
+    f = ROOT / "bench" / "coverage" / f"{table}.csv"
+    old, res = pd.read_csv(f, index_col=[0, 1]), aggregate(pd.concat([pd.read_csv(x, index_col=[0, 1]) for x in files]))
+    for k in res.index: old.loc[k, res.columns] = res.loc[k].to_numpy()
+    old["reps"] = old.reps.astype(int); old.to_csv(f); print(table, res.reps.groupby(level=0, sort=False).min().to_string())
+
 if sys.argv[1] == "combine":
-    combine("simulation", ["simulation", "sim_miracle", "bootstrap", "miri_bootstrap", "sim_default"])
-    combine("wine_quality_red", ["wine_quality_red", "wine_residual", "wine_miri_bootstrap", "wine_miracle"]); sys.exit()
+    combine("simulation", ["simulation", "sim_miracle", "bootstrap", "miri_bootstrap", "sim_default", "sim_pooled", "sim_default_pooled"])
+    combine("wine_quality_red", ["wine_quality_red", "wine_residual", "wine_miri_bootstrap", "wine_miracle", "wine_pooled"])
+    if not list(out.glob("wine_pooled_[0-9][0-9][0-9].csv")):   # not re-run since chapter 7 changed MIRACLE's draws: say so in its name
+        f = ROOT / "bench" / "coverage" / "wine_quality_red.csv"
+        pd.read_csv(f).replace({"strategy": {STALE[0]: STALE[1]}}).to_csv(f, index=False)
+    replace_rows("wine_subsamples", "wine_sub"); replace_rows("wine_subsamples_hc3", "wine_sub_hc3"); sys.exit()
 which = sys.argv[1]; n_reps = int(sys.argv[2]); batch = int(sys.argv[3])
 out.mkdir(parents=True, exist_ok=True)
 nb = read_nb(ROOT / 'nbs' / '10a_multiple_imputation.ipynb')
@@ -57,6 +79,10 @@ elif which == 'sim_miracle':                                  # MIRACLE's strate
 elif which == 'sim_default':                                 # MIRACLE at today's defaults (auto, tuned): its point and its bootstrap draws
     strategies = {"single: MIRACLE default": g['single']("miracle"), "multiple: MIRACLE default bootstrap (m=10)": g['multiple']("miracle")}
     make, truth = g['make_data'], g['TRUE']
+elif which in ('sim_pooled', 'sim_default_pooled'):          # MIRACLE's bootstrap draws re-run: as the studies ran it, and at today's defaults
+    strategies = ({"multiple: MIRACLE bootstrap (m=10)": g['multiple']("miracle", **AS_RUN)} if which == 'sim_pooled'
+                  else {"multiple: MIRACLE default bootstrap (m=10)": g['multiple']("miracle")})
+    make, truth = g['make_data'], g['TRUE']
 elif which == 'bootstrap':
     strategies = {"multiple: MIRACLE bootstrap (m=10)": g['multiple']("miracle", **AS_RUN)}
     make, truth = g['make_data'], g['TRUE']
@@ -67,6 +93,11 @@ else:
     src = next(c.source for c in nb.cells if 'def wine_holes' in c.source)   # the wine study's definitions (the slow cell after runs it)
     exec('from causalimpute.datasets import load_dataset', g); exec(src, g)
     strategies, make, truth = g['wine_strategies'], g['wine_holes'], g['WTRUE']
+    if which in ('wine_sub', 'wine_sub_hc3'):                 # the population study (200 wines a repetition), model or robust errors
+        exec(next(c.source for c in nb.cells if 'N_SUB = 200' in c.source), g)
+        fit = g['wine_ols'] if which == 'wine_sub' else g['wine_ols_hc3']
+        strategies, make = {"multiple: MIRACLE bootstrap (m=10)": g['wmultiple']("miracle", fit, **AS_RUN)}, g['wine_sample']
+    if which == 'wine_pooled': strategies = {"multiple: MIRACLE bootstrap (m=10)": g['wmultiple']("miracle", **AS_RUN)}
     if which == 'wine_miri_bootstrap': strategies = {"multiple: MIRI bootstrap (m=10)": g['wmultiple']("miri", draws="bootstrap")}
     if which == 'wine_residual': strategies = {"multiple: MIRACLE residual (m=10)": g['wmultiple']("miracle", draws="residual", **AS_RUN)}
     if which == 'wine_miracle': strategies = {"single: MIRACLE": g['wsingle']("miracle", **AS_RUN), "multiple: MIRACLE bootstrap (m=10)": g['wmultiple']("miracle", **AS_RUN)}
