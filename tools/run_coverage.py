@@ -25,14 +25,14 @@ def aggregate(df):
                              rmse=np.sqrt((df.rmse ** 2 * w).groupby(level=[0, 1], sort=False).sum() / w.groupby(level=[0, 1], sort=False).sum()),
                              reps=w.groupby(level=[0, 1], sort=False).sum()))
 
-def combine(study, parts):
-    "One study's table from its batches (and extra strategy runs): per strategy and parameter, weighted by repetitions; a strategy that a later part re-ran is read from that part only."
+def combine(study, parts, rename=None):
+    "One study's table from its batches (and extra strategy runs): per strategy and parameter, weighted by repetitions; a strategy that a later part re-ran is read from that part only; strategies renamed by `rename`."
     frames = [pd.read_csv(f, index_col=[0, 1]).assign(part=k) for k, p in enumerate(parts) for f in sorted(out.glob(f"{p}_[0-9][0-9][0-9].csv"))]
     df = pd.concat(frames)
     order = list(dict.fromkeys(df.index))
     last = df.groupby(level=0).part.max()
     df = df[df.part.to_numpy() == last.reindex(df.index.get_level_values(0)).to_numpy()].drop(columns="part")
-    res = aggregate(df).loc[order]
+    res = aggregate(df).loc[order].rename(index=rename or {}, level=0)
     res.index.names = ["strategy", "parameter"]
     res.to_csv(ROOT / "bench" / "coverage" / f"{study}.csv"); print(res.reps.groupby(level=0, sort=False).min().to_string())
 
@@ -49,10 +49,8 @@ def replace_rows(table, part):
 
 if sys.argv[1] == "combine":
     combine("simulation", ["simulation", "sim_miracle", "bootstrap", "miri_bootstrap", "sim_default", "sim_pooled", "sim_default_pooled"])
-    combine("wine_quality_red", ["wine_quality_red", "wine_residual", "wine_miri_bootstrap", "wine_miracle", "wine_pooled"])
-    if not list(out.glob("wine_pooled_[0-9][0-9][0-9].csv")):   # not re-run since chapter 7 changed MIRACLE's draws: say so in its name
-        f = ROOT / "bench" / "coverage" / "wine_quality_red.csv"
-        pd.read_csv(f).replace({"strategy": {STALE[0]: STALE[1]}}).to_csv(f, index=False)
+    stale = not list(out.glob("wine_pooled_[0-9][0-9][0-9].csv"))   # not re-run since chapter 7 changed MIRACLE's draws: say so in its name
+    combine("wine_quality_red", ["wine_quality_red", "wine_residual", "wine_miri_bootstrap", "wine_miracle", "wine_pooled"], dict([STALE]) if stale else None)
     replace_rows("wine_subsamples", "wine_sub"); replace_rows("wine_subsamples_hc3", "wine_sub_hc3"); sys.exit()
 which = sys.argv[1]; n_reps = int(sys.argv[2]); batch = int(sys.argv[3])
 out.mkdir(parents=True, exist_ok=True)
