@@ -19,9 +19,9 @@ from .acyclicity import acyclicity, adjacency_from_weights, AcyclicityPenalty
 from .moments import moment_penalty
 
 # %% auto #0
-__all__ = ['MiracleNet', 'miracle_loss', 'batches', 'WindowAverage', 'MIRACLE', 'predict_features', 'blend_weights',
-           'effective_count', 'residual_sd', 'predict_indicators', 'missing_odds', 'one_se', 'stack_regressors',
-           'fit_stacks', 'stack_predict', 'pooled_sd']
+__all__ = ['CHAIN_PASSES', 'MiracleNet', 'miracle_loss', 'batches', 'WindowAverage', 'MIRACLE', 'predict_features',
+           'blend_weights', 'effective_count', 'residual_sd', 'predict_indicators', 'missing_odds', 'one_se',
+           'stack_regressors', 'fit_stacks', 'stack_predict', 'chained_draws']
 
 # %% ../nbs/07_miracle.ipynb #036f5f21
 class MiracleNet(nn.Module):
@@ -473,6 +473,34 @@ def stack_predict(stacks,  # `fit_stacks`'s coefficients
     for j, beta in stacks.items(): out[:, int(np.flatnonzero(groups == j)[0])] = stack_regressors(A, F, j, groups) @ beta
     return out
 
+CHAIN_PASSES = 5   # chained passes behind a draw, at fit and at each draw (MICE's default is 10 iterations from a cruder start)
+
+def chained_draws(X,                  # n x d codes: observed entries, the holes at a first imputation (kept: a copy is returned)
+                  mask,               # bool n x d: the observed entries
+                  features,           # the numeric features to draw, in this order every pass
+                  predict,            # design -> the network's predictions, n x p (`MIRACLE._predict_design`)
+                  one_hot,            # codes -> design (`encoder_.one_hot`)
+                  groups,             # the feature of each design column
+                  rng:np.random.Generator,
+                  passes:int=CHAIN_PASSES,
+                  Z=None,             # the standardised targets: refit each feature's stack at every pass on its observed entries
+                  stacks=None,        # or use these: feature -> (coefficients, residual sd)
+                 ) -> tuple:          # (X with its holes at the last pass's draws, feature -> (coefficients, residual sd))
+    "Gibbs passes over the numeric holes of `X`: each feature in turn redrawn as its stacked prediction from the current table plus N(0, s^2) (the network's guesses refreshed once a pass); with `Z`, the stack refitted first (least squares on the observed entries, s on n - rank degrees of freedom)."
+    X, stacks = np.array(X, dtype=np.float64, copy=True), dict(stacks or {})
+    for p in range(passes):
+        F = predict(one_hot(X))                                              # once a pass: a network's forward pass is the cost
+        for j in features:
+            h = ~mask[:, j]
+            if not h.any() and (Z is None or p < passes - 1): continue      # a complete column: its stack fitted once, after the passes
+            A = one_hot(X); R = stack_regressors(A, F, j, groups)
+            if Z is not None:
+                ob = mask[:, j]; beta, _, rank, _ = np.linalg.lstsq(R[ob], Z[ob, j], rcond=None); r = Z[ob, j] - R[ob] @ beta
+                stacks[int(j)] = (beta, float(np.sqrt(r @ r / max(int(ob.sum()) - rank, 1))))
+            beta, s = stacks[int(j)]
+            X[h, j] = R[h] @ beta + s * rng.standard_normal(int(h.sum()))
+    return X, stacks
+
 # %% ../nbs/07_miracle.ipynb #a08bc1c7
 @patch
 def _fit_baseline(self:MIRACLE, Z, mask, H) -> tuple:
@@ -520,6 +548,8 @@ def _fit_impute(self:MIRACLE, Z, mask, copies=None):
     num = [j for j in np.flatnonzero(~mask.all(0)) if not enc.categorical[j]]
     self.stack_ = fit_stacks(A, F, Z, mask & ~H, g, num)
     self.draw_sd_ = residual_sd(stack_predict(self.stack_, A, F, g, P), Z, H, g, enc.categorical, weights=V)   # its held-out error
+    numbers = [j for j in range(Z.shape[1]) if not enc.categorical[j]]     # the draws' conditionals: chained stacks (`chained_draws`)
+    self.chain_ = chained_draws(out, mask, numbers, self._predict_design, enc.one_hot, g, np.random.default_rng(self.seed_ + 2), Z=Z)[1]
     self._keep_heldout(Z, H, V, DB, R, P)
     return out
 
@@ -593,39 +623,29 @@ def _centre(self:MIRACLE, D, Z, mask) -> np.ndarray:
     return np.where(mask, Z, enc.collapse(stack_predict(self.stack_, A, self._predict_design(A), g, A)))
 
 @patch
-def _draw(self:MIRACLE, D, Z, mask, rng:np.random.Generator, sd=None) -> np.ndarray:
-    "One draw of the holes of `Z`: a numeric hole its centre (`_centre`) plus N(0, sd^2) (`sd`: `draw_sd_`), a categorical one a level drawn from its block of `D`."
-    sd = self.draw_sd_ if sd is None else sd
+def _draw(self:MIRACLE, D, Z, mask, rng:np.random.Generator) -> np.ndarray:
+    "One draw of the holes of `Z`: a categorical hole a level drawn from its block of `D`; the numeric holes, from their centre (`_centre`), redrawn by `CHAIN_PASSES` chained passes of the fitted conditionals `chain_`."
     enc, g = self.encoder_, self.net_.input_group.cpu().numpy()
     out = self._centre(D, Z, mask)
-    for j in np.flatnonzero(~mask.all(0)):
+    for j in np.flatnonzero(~mask.all(0) & enc.categorical):
         hole = ~mask[:, j]
-        if enc.categorical[j]:
-            P = np.clip(D[hole][:, g == j], 0.0, None); P /= P.sum(1, keepdims=True)
-            out[hole, j] = np.minimum((P.cumsum(1) < rng.random((hole.sum(), 1))).sum(1), P.shape[1] - 1)
-        else: out[hole, j] += sd[j] * rng.standard_normal(hole.sum())
+        P = np.clip(D[hole][:, g == j], 0.0, None); P /= P.sum(1, keepdims=True)
+        out[hole, j] = np.minimum((P.cumsum(1) < rng.random((hole.sum(), 1))).sum(1), P.shape[1] - 1)
+    num = [j for j in self.chain_ if not mask[:, j].all()]
+    rows = np.flatnonzero((~mask[:, num]).any(1))                          # a row without numeric holes is done
+    if len(rows): out[rows] = chained_draws(out[rows], mask[rows], num, self._predict_design, enc.one_hot, g, rng, stacks=self.chain_)[0]
     return np.where(mask, Z, out)
-
-def pooled_sd(sds,   # one vector of per-feature spreads per fit (NaN: unknown)
-             ) -> np.ndarray:  # per feature: the root mean square over the fits that know it (NaN where none does)
-    "The fits' spreads pooled: the square root of the mean variance, feature by feature, over the fits where it is known."
-    S = np.atleast_2d(np.asarray(sds, dtype=np.float64)); ok = ~np.isnan(S)
-    return np.sqrt(np.divide(np.where(ok, S ** 2, 0.0).sum(0), ok.sum(0), out=np.full(S.shape[1], np.nan), where=ok.any(0)))
 
 @patch
 def _sample(self:MIRACLE, Z, mask, n_draws:int) -> list:
-    "`n_draws` draws of the holes of `Z`: each from a bootstrap refit (`draws='bootstrap'`) or all from this fit ('residual'), plus held-out noise."
+    "`n_draws` draws of the holes of `Z`: each from a bootstrap refit's chained conditionals (`draws='bootstrap'`) or all from this fit's ('residual')."
     check_choice(self.draws, "draws", ("bootstrap", "residual"))
-    if np.isnan(self.draw_sd_[~mask.all(0) & ~self.encoder_.categorical]).any():
-        raise TypeError("MIRACLE(holdout=0) holds no entries out, so the spread of its draws is unknown: "
-                        "fit with holdout > 0 (the default is 0.1) to sample")
     rng = np.random.default_rng(self.seed_ + 1)
     if self.draws == "residual":
         D = self._design(Z, mask)
         return [self._draw(D, Z, mask, rng) for _ in range(n_draws)]
     fits = list(progress(self._bootstrap_refits(n_draws, rng), self.verbose, total=n_draws, desc="MIRACLE draws"))   # made once, kept (chapter 0)
-    sd = pooled_sd([b.draw_sd_ for b in fits])     # every draw's noise: the refits' held-out errors pooled
-    return [b._draw(b._design(Z, mask), Z, mask, rng, sd) for b in fits]
+    return [b._draw(b._design(Z, mask), Z, mask, rng) for b in fits]
 
 # %% ../nbs/07_miracle.ipynb #e13d0aa8
 @patch

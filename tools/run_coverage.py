@@ -4,7 +4,9 @@
 MIRACLE's strategies re-run at its current code: `sim_miracle 100 10`, `wine_residual 100 10`; MIRACLE at today's defaults,
 `baseline="auto", tune="penalty"`: `sim_default 100 10`; the others run it as `MIRACLE_AS_RUN`; MIRACLE's bootstrap draws re-run after
 they pooled their noise and held a row's copies out together: `sim_pooled 100 10`, `sim_default_pooled 100 10`, and in the population study `wine_sub 100 10`,
-`wine_sub_hc3 100 10`, `wine_pooled 100 10` in the whole-table one) runs repetitions 0-9, 10-19, ...
+`wine_sub_hc3 100 10`; and again after chapter 7 chained them: `sim_chained 100 10` (bootstrap and residual draws as run),
+`sim_default_chained 100 10`, `wine_sub_chained`, `wine_sub_hc3_chained` (bootstrap) and `wine_sub_residual`, `wine_sub_hc3_residual` in the
+population study, `wine_chained` (bootstrap) and `wine_chained_residual` in the whole-table one) runs repetitions 0-9, 10-19, ...
 of a study -- the same repetitions as one `coverage(..., n_reps=100)` call -- in 2 worker processes, skipping batches already saved
 under bench/coverage/batches/; `python tools/run_coverage.py combine` writes bench/coverage/{simulation,wine_quality_red}.csv, the
 tables chapter 10a reads, and replaces the re-run strategies' rows of bench/coverage/wine_subsamples{,_hc3}.csv (which the chapter's
@@ -48,10 +50,14 @@ def replace_rows(table, part):
     old["reps"] = old.reps.astype(int); old.to_csv(f); print(table, res.reps.groupby(level=0, sort=False).min().to_string())
 
 if sys.argv[1] == "combine":
-    combine("simulation", ["simulation", "sim_miracle", "bootstrap", "miri_bootstrap", "sim_default", "sim_pooled", "sim_default_pooled"])
-    stale = not list(out.glob("wine_pooled_[0-9][0-9][0-9].csv"))   # not re-run since chapter 7 changed MIRACLE's draws: say so in its name
-    combine("wine_quality_red", ["wine_quality_red", "wine_residual", "wine_miri_bootstrap", "wine_miracle", "wine_pooled"], dict([STALE]) if stale else None)
-    replace_rows("wine_subsamples", "wine_sub"); replace_rows("wine_subsamples_hc3", "wine_sub_hc3"); sys.exit()
+    combine("simulation", ["simulation", "sim_miracle", "bootstrap", "miri_bootstrap", "sim_default", "sim_pooled", "sim_default_pooled",
+                           "sim_chained", "sim_default_chained"])
+    stale = not list(out.glob("wine_chained_[0-9][0-9][0-9].csv"))   # not re-run since chapter 7 changed MIRACLE's draws: say so in its name
+    combine("wine_quality_red", ["wine_quality_red", "wine_residual", "wine_miri_bootstrap", "wine_miracle", "wine_chained", "wine_chained_residual"],
+            dict([STALE]) if stale else None)
+    for table, part in [("wine_subsamples", "wine_sub"), ("wine_subsamples_hc3", "wine_sub_hc3")]:   # later parts replace earlier ones
+        for p in (part, f"{part}_chained", f"{part}_residual"): replace_rows(table, p)
+    sys.exit()
 which = sys.argv[1]; n_reps = int(sys.argv[2]); batch = int(sys.argv[3])
 out.mkdir(parents=True, exist_ok=True)
 nb = read_nb(ROOT / 'nbs' / '10a_multiple_imputation.ipynb')
@@ -81,6 +87,11 @@ elif which in ('sim_pooled', 'sim_default_pooled'):          # MIRACLE's bootstr
     strategies = ({"multiple: MIRACLE bootstrap (m=10)": g['multiple']("miracle", **AS_RUN)} if which == 'sim_pooled'
                   else {"multiple: MIRACLE default bootstrap (m=10)": g['multiple']("miracle")})
     make, truth = g['make_data'], g['TRUE']
+elif which in ('sim_chained', 'sim_default_chained'):        # MIRACLE's draws re-run after chapter 7 chained their conditionals
+    strategies = ({"multiple: MIRACLE bootstrap (m=10)": g['multiple']("miracle", **AS_RUN),
+                   "multiple: MIRACLE residual (m=10)": g['multiple']("miracle", draws="residual", **AS_RUN)} if which == 'sim_chained'
+                  else {"multiple: MIRACLE default bootstrap (m=10)": g['multiple']("miracle")})
+    make, truth = g['make_data'], g['TRUE']
 elif which == 'bootstrap':
     strategies = {"multiple: MIRACLE bootstrap (m=10)": g['multiple']("miracle", **AS_RUN)}
     make, truth = g['make_data'], g['TRUE']
@@ -91,13 +102,15 @@ else:
     src = next(c.source for c in nb.cells if 'def wine_holes' in c.source)   # the wine study's definitions (the slow cell after runs it)
     exec('from causalimpute.datasets import load_dataset', g); exec(src, g)
     strategies, make, truth = g['wine_strategies'], g['wine_holes'], g['WTRUE']
-    if which in ('wine_sub', 'wine_sub_hc3'):                 # the population study (200 wines a repetition), model or robust errors
+    if which.startswith('wine_sub'):                            # the population study (200 wines a repetition), model or robust errors
         exec(next(c.source for c in nb.cells if 'N_SUB = 200' in c.source), g)
-        fit = g['wine_ols'] if which == 'wine_sub' else g['wine_ols_hc3']
-        strategies, make = {"multiple: MIRACLE bootstrap (m=10)": g['wmultiple']("miracle", fit, **AS_RUN)}, g['wine_sample']
-    if which == 'wine_pooled': strategies = {"multiple: MIRACLE bootstrap (m=10)": g['wmultiple']("miracle", **AS_RUN)}
+        fit = g['wine_ols_hc3'] if which.startswith('wine_sub_hc3') else g['wine_ols']
+        strategies = ({"multiple: MIRACLE residual (m=10)": g['wmultiple']("miracle", fit, draws="residual", **AS_RUN)} if which.endswith('residual')
+                      else {"multiple: MIRACLE bootstrap (m=10)": g['wmultiple']("miracle", fit, **AS_RUN)})
+        make = g['wine_sample']
+    if which == 'wine_chained': strategies = {"multiple: MIRACLE bootstrap (m=10)": g['wmultiple']("miracle", **AS_RUN)}
     if which == 'wine_miri_bootstrap': strategies = {"multiple: MIRI bootstrap (m=10)": g['wmultiple']("miri", draws="bootstrap")}
-    if which == 'wine_residual': strategies = {"multiple: MIRACLE residual (m=10)": g['wmultiple']("miracle", draws="residual", **AS_RUN)}
+    if which in ('wine_residual', 'wine_chained_residual'): strategies = {"multiple: MIRACLE residual (m=10)": g['wmultiple']("miracle", draws="residual", **AS_RUN)}
     if which == 'wine_miracle': strategies = {"single: MIRACLE": g['wsingle']("miracle", **AS_RUN), "multiple: MIRACLE bootstrap (m=10)": g['wmultiple']("miracle", **AS_RUN)}
 for s0 in range(0, n_reps, batch):
     f = out / f"{which}_{s0:03d}.csv"
