@@ -481,8 +481,8 @@ def chained_draws(X,                  # n x d codes: observed entries, the holes
                   predict,            # design -> the network's predictions, n x p (`MIRACLE._predict_design`)
                   one_hot,            # codes -> design (`encoder_.one_hot`)
                   groups,             # the feature of each design column
-                  rng:np.random.Generator,
-                  passes:int=CHAIN_PASSES,
+                  rng:np.random.Generator,  # the draws' noise
+                  passes:int=CHAIN_PASSES,  # Gibbs passes over every feature
                   Z=None,             # the standardised targets: refit each feature's stack at every pass on its observed entries
                   stacks=None,        # or use these: feature -> (coefficients, residual sd)
                  ) -> tuple:          # (X with its holes at the last pass's draws, feature -> (coefficients, residual sd))
