@@ -72,46 +72,31 @@ for c in nb.cells:
     if 'make_data =' in s: break
 from causalimpute.multiple_imputation import coverage as cov
 AS_RUN = g['MIRACLE_AS_RUN']                                  # MIRACLE as the committed studies ran it (its defaults then)
-if which == 'simulation':
+if not which.startswith('wine'):                              # the simulation: each study's strategies
     single, multiple = g['single'], g['multiple']
-    strategies = {**g['STRATEGIES'], "single: MissForest": single("missforest"), "single: MIRACLE": single("miracle", **AS_RUN),
-                  "multiple: MIRI (m=10)": multiple("miri"), "multiple: MIRACLE residual (m=10)": multiple("miracle", draws="residual", **AS_RUN)}
-    make, truth = g['make_data'], g['TRUE']
-elif which == 'sim_miracle':                                  # MIRACLE's strategies re-run after its changes of issue 16
-    strategies = {"single: MIRACLE": g['single']("miracle", **AS_RUN), "multiple: MIRACLE residual (m=10)": g['multiple']("miracle", draws="residual", **AS_RUN)}
-    make, truth = g['make_data'], g['TRUE']
-elif which == 'sim_default':                                 # MIRACLE at today's defaults (auto, tuned): its point and its bootstrap draws
-    strategies = {"single: MIRACLE default": g['single']("miracle"), "multiple: MIRACLE default bootstrap (m=10)": g['multiple']("miracle")}
-    make, truth = g['make_data'], g['TRUE']
-elif which in ('sim_pooled', 'sim_default_pooled'):          # MIRACLE's bootstrap draws re-run: as the studies ran it, and at today's defaults
-    strategies = ({"multiple: MIRACLE bootstrap (m=10)": g['multiple']("miracle", **AS_RUN)} if which == 'sim_pooled'
-                  else {"multiple: MIRACLE default bootstrap (m=10)": g['multiple']("miracle")})
-    make, truth = g['make_data'], g['TRUE']
-elif which in ('sim_chained', 'sim_default_chained'):        # MIRACLE's draws re-run after chapter 7 chained their conditionals
-    strategies = ({"multiple: MIRACLE bootstrap (m=10)": g['multiple']("miracle", **AS_RUN),
-                   "multiple: MIRACLE residual (m=10)": g['multiple']("miracle", draws="residual", **AS_RUN)} if which == 'sim_chained'
-                  else {"multiple: MIRACLE default bootstrap (m=10)": g['multiple']("miracle")})
-    make, truth = g['make_data'], g['TRUE']
-elif which == 'bootstrap':
-    strategies = {"multiple: MIRACLE bootstrap (m=10)": g['multiple']("miracle", **AS_RUN)}
-    make, truth = g['make_data'], g['TRUE']
-elif which == 'miri_bootstrap':
-    strategies = {"multiple: MIRI bootstrap (m=10)": g['multiple']("miri", draws="bootstrap")}
+    point, boot = {"single: MIRACLE": single("miracle", **AS_RUN)}, {"multiple: MIRACLE bootstrap (m=10)": multiple("miracle", **AS_RUN)}
+    resid = {"multiple: MIRACLE residual (m=10)": multiple("miracle", draws="residual", **AS_RUN)}
+    default = {"multiple: MIRACLE default bootstrap (m=10)": multiple("miracle")}          # today's defaults: auto, tuned
+    strategies = {"simulation": {**g['STRATEGIES'], "single: MissForest": single("missforest"), **point, "multiple: MIRI (m=10)": multiple("miri"), **resid},
+                  "sim_miracle": {**point, **resid},                                      # re-run after issue 16's changes
+                  "sim_default": {"single: MIRACLE default": single("miracle"), **default},
+                  "bootstrap": boot, "miri_bootstrap": {"multiple: MIRI bootstrap (m=10)": multiple("miri", draws="bootstrap")},
+                  "sim_pooled": boot, "sim_default_pooled": default,                      # re-run after chapter 7 pooled the noise, held copies out
+                  "sim_chained": {**boot, **resid}, "sim_default_chained": default}[which] # and after it chained the draws
     make, truth = g['make_data'], g['TRUE']
 else:
     src = next(c.source for c in nb.cells if 'def wine_holes' in c.source)   # the wine study's definitions (the slow cell after runs it)
     exec('from causalimpute.datasets import load_dataset', g); exec(src, g)
-    strategies, make, truth = g['wine_strategies'], g['wine_holes'], g['WTRUE']
+    make, truth, fit = g['wine_holes'], g['WTRUE'], g['wine_ols']
     if which.startswith('wine_sub'):                            # the population study (200 wines a repetition), model or robust errors
         exec(next(c.source for c in nb.cells if 'N_SUB = 200' in c.source), g)
-        fit = g['wine_ols_hc3'] if which.startswith('wine_sub_hc3') else g['wine_ols']
-        strategies = ({"multiple: MIRACLE residual (m=10)": g['wmultiple']("miracle", fit, draws="residual", **AS_RUN)} if which.endswith('residual')
-                      else {"multiple: MIRACLE bootstrap (m=10)": g['wmultiple']("miracle", fit, **AS_RUN)})
-        make = g['wine_sample']
-    if which == 'wine_chained': strategies = {"multiple: MIRACLE bootstrap (m=10)": g['wmultiple']("miracle", **AS_RUN)}
-    if which == 'wine_miri_bootstrap': strategies = {"multiple: MIRI bootstrap (m=10)": g['wmultiple']("miri", draws="bootstrap")}
-    if which in ('wine_residual', 'wine_chained_residual'): strategies = {"multiple: MIRACLE residual (m=10)": g['wmultiple']("miracle", draws="residual", **AS_RUN)}
-    if which == 'wine_miracle': strategies = {"single: MIRACLE": g['wsingle']("miracle", **AS_RUN), "multiple: MIRACLE bootstrap (m=10)": g['wmultiple']("miracle", **AS_RUN)}
+        make, fit = g['wine_sample'], g['wine_ols_hc3'] if which.startswith('wine_sub_hc3') else g['wine_ols']
+    boot = {"multiple: MIRACLE bootstrap (m=10)": g['wmultiple']("miracle", fit, **AS_RUN)}
+    resid = {"multiple: MIRACLE residual (m=10)": g['wmultiple']("miracle", fit, draws="residual", **AS_RUN)}
+    strategies = {"wine_quality_red": g['wine_strategies'], "wine_miri_bootstrap": {"multiple: MIRI bootstrap (m=10)": g['wmultiple']("miri", draws="bootstrap")},
+                  "wine_miracle": {"single: MIRACLE": g['wsingle']("miracle", **AS_RUN), **boot},
+                  "wine_residual": resid, "wine_chained": boot, "wine_chained_residual": resid,
+                  **{f"wine_sub{e}{k}": v for e in ("", "_hc3") for k, v in [("", boot), ("_chained", boot), ("_residual", resid)]}}[which]
 for s0 in range(0, n_reps, batch):
     f = out / f"{which}_{s0:03d}.csv"
     if f.exists(): continue
