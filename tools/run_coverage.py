@@ -6,7 +6,8 @@ MIRACLE's strategies re-run at its current code: `sim_miracle 100 10`, `wine_res
 they pooled their noise and held a row's copies out together: `sim_pooled 100 10`, `sim_default_pooled 100 10`, and in the population study `wine_sub 100 10`,
 `wine_sub_hc3 100 10`; and again after chapter 7 chained them: `sim_chained 100 10` (bootstrap and residual draws as run),
 `sim_default_chained 100 10`, `wine_sub_chained`, `wine_sub_hc3_chained` (bootstrap) and `wine_sub_residual`, `wine_sub_hc3_residual` in the
-population study, `wine_chained` (bootstrap) and `wine_chained_residual` in the whole-table one) runs repetitions 0-9, 10-19, ...
+population study, `wine_chained` (bootstrap) and `wine_chained_residual` in the whole-table one; MIRI's bootstrap draws from a regression
+start, `init="mice", min_batches=100`, in the population study with HC3 errors: `wine_sub_hc3_miri_start`) runs repetitions 0-9, 10-19, ...
 of a study -- the same repetitions as one `coverage(..., n_reps=100)` call -- in 2 worker processes, skipping batches already saved
 under bench/coverage/batches/; `python tools/run_coverage.py combine` writes bench/coverage/{simulation,wine_quality_red}.csv, the
 tables chapter 10a reads, and replaces the re-run strategies' rows of bench/coverage/wine_subsamples{,_hc3}.csv (which the chapter's
@@ -27,18 +28,16 @@ def aggregate(df):
                              rmse=np.sqrt((df.rmse ** 2 * w).groupby(level=[0, 1], sort=False).sum() / w.groupby(level=[0, 1], sort=False).sum()),
                              reps=w.groupby(level=[0, 1], sort=False).sum()))
 
-def combine(study, parts, rename=None):
-    "One study's table from its batches (and extra strategy runs): per strategy and parameter, weighted by repetitions; a strategy that a later part re-ran is read from that part only; strategies renamed by `rename`."
+def combine(study, parts):
+    "One study's table from its batches (and extra strategy runs): per strategy and parameter, weighted by repetitions; a strategy that a later part re-ran is read from that part only."
     frames = [pd.read_csv(f, index_col=[0, 1]).assign(part=k) for k, p in enumerate(parts) for f in sorted(out.glob(f"{p}_[0-9][0-9][0-9].csv"))]
     df = pd.concat(frames)
     order = list(dict.fromkeys(df.index))
     last = df.groupby(level=0).part.max()
     df = df[df.part.to_numpy() == last.reindex(df.index.get_level_values(0)).to_numpy()].drop(columns="part")
-    res = aggregate(df).loc[order].rename(index=rename or {}, level=0)
+    res = aggregate(df).loc[order]
     res.index.names = ["strategy", "parameter"]
     res.to_csv(ROOT / "bench" / "coverage" / f"{study}.csv"); print(res.reps.groupby(level=0, sort=False).min().to_string())
-
-STALE = ("multiple: MIRACLE bootstrap (m=10)", "multiple: MIRACLE bootstrap (m=10), earlier draws")   # a row run before the change, renamed
 
 def replace_rows(table, part):
     "Replace the rows of `table` (a population-study csv) for the strategies that the batches of `part` re-ran, in place."
@@ -52,11 +51,9 @@ def replace_rows(table, part):
 if sys.argv[1] == "combine":
     combine("simulation", ["simulation", "sim_miracle", "bootstrap", "miri_bootstrap", "sim_default", "sim_pooled", "sim_default_pooled",
                            "sim_chained", "sim_default_chained"])
-    stale = not list(out.glob("wine_chained_[0-9][0-9][0-9].csv"))   # not re-run since chapter 7 changed MIRACLE's draws: say so in its name
-    combine("wine_quality_red", ["wine_quality_red", "wine_residual", "wine_miri_bootstrap", "wine_miracle", "wine_chained", "wine_chained_residual"],
-            dict([STALE]) if stale else None)
+    combine("wine_quality_red", ["wine_quality_red", "wine_residual", "wine_miri_bootstrap", "wine_miracle", "wine_chained", "wine_chained_residual"])
     for table, part in [("wine_subsamples", "wine_sub"), ("wine_subsamples_hc3", "wine_sub_hc3")]:   # later parts replace earlier ones
-        for p in (part, f"{part}_chained", f"{part}_residual"): replace_rows(table, p)
+        for p in (part, f"{part}_chained", f"{part}_residual", f"{part}_miri_start"): replace_rows(table, p)
     sys.exit()
 which = sys.argv[1]; n_reps = int(sys.argv[2]); batch = int(sys.argv[3])
 out.mkdir(parents=True, exist_ok=True)
@@ -96,7 +93,9 @@ else:
     strategies = {"wine_quality_red": g['wine_strategies'], "wine_miri_bootstrap": {"multiple: MIRI bootstrap (m=10)": g['wmultiple']("miri", draws="bootstrap")},
                   "wine_miracle": {"single: MIRACLE": g['wsingle']("miracle", **AS_RUN), **boot},
                   "wine_residual": resid, "wine_chained": boot, "wine_chained_residual": resid,
-                  **{f"wine_sub{e}{k}": v for e in ("", "_hc3") for k, v in [("", boot), ("_chained", boot), ("_residual", resid)]}}[which]
+                  **{f"wine_sub{e}{k}": v for e in ("", "_hc3") for k, v in [("", boot), ("_chained", boot), ("_residual", resid)]},
+                  "wine_sub_hc3_miri_start": {"multiple: MIRI bootstrap, regression start (m=10)":   # the setting of the chapter's bias cell
+                                              g['wmultiple']("miri", fit, draws="bootstrap", init="mice", min_batches=100)}}[which]
 for s0 in range(0, n_reps, batch):
     f = out / f"{which}_{s0:03d}.csv"
     if f.exists(): continue
