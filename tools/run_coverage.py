@@ -94,8 +94,7 @@ else:
                   "wine_miracle": {"single: MIRACLE": g['wsingle']("miracle", **AS_RUN), **boot},
                   "wine_residual": resid, "wine_chained": boot, "wine_chained_residual": resid,
                   **{f"wine_sub{e}{k}": v for e in ("", "_hc3") for k, v in [("", boot), ("_chained", boot), ("_residual", resid)]},
-                  "wine_sub_hc3_miri_start": {"multiple: MIRI bootstrap, regression start (m=10)":   # the setting of the chapter's bias cell
-                                              g['wmultiple']("miri", fit, draws="bootstrap", init="mice", min_batches=100)}}[which]
+                  "wine_sub_hc3_miri_start": g['miri_start'](fit)}[which]   # MIRI from the chapter's regression start (MIRI_START)
 for s0 in range(0, n_reps, batch):
     f = out / f"{which}_{s0:03d}.csv"
     if f.exists(): continue
