@@ -15,7 +15,7 @@ help:
 	@echo "make demo  - set up and run the main job (causalimpute demo)"
 	@echo "make test  - set up and run every check (notebook hygiene, inline notebook tests, pytest)"
 	@echo "make docs  - build the documentation site into _docs/"
-	@echo "make bench - run the benchmarks and write bench/results.* (+ MIRACLE/MIRI speed, scale: chapter 12)"
+	@echo "make bench - run the benchmarks and write bench/results.*, bench/mixed/results.* (+ MIRACLE/MIRI speed, scale: chapter 12)"
 	@echo "make experiments - re-run the papers' experiments (nbs/20-22): reduced on CPU, full on GPU"
 	@echo "make export / clean-nbs / readme - after editing notebooks: nbdev_export, nbdev_clean, README from index.ipynb"
 
@@ -64,6 +64,8 @@ demo: install
 bench: install
 	mkdir -p bench
 	MPLBACKEND=Agg $(BIN)/causalimpute bench --out bench --n-jobs $(JOBS)
+	# the mixed tables' grid (chapter 12's second part; cached in bench/mixed/cache)
+	MPLBACKEND=Agg $(BIN)/causalimpute bench --mixed --out bench/mixed --n-jobs $(JOBS)
 	# speed (chapter 12, `time_fits`): bench/miracle_speed, bench/miri_speed, bench/scale .{csv,md}; MIRI's reference preset runs at
 	# a tenth of its epochs (its full budget is about an hour on the toy) and the table extrapolates the full time
 	$(PY) -c "from causalimpute.benchmark import time_fits, SPEED_RUNS; [time_fits(**kw, out=f'bench/{name}') for name, kw in SPEED_RUNS.items()]"

@@ -20,7 +20,8 @@ from .core import Imputer, register_imputer, child_imputer, holdout_mask, progre
 
 # %% auto #0
 __all__ = ['MeanImputer', 'MedianImputer', 'KNN', 'ChainedEquations', 'MICE', 'MissForest', 'GAIN', 'sinkhorn_potentials',
-           'entropic_ot', 'sinkhorn_divergence', 'OTImputer', 'AutoImputer', 'switch_choice', 'scoring_rows']
+           'entropic_ot', 'sinkhorn_divergence', 'OTImputer', 'AutoImputer', 'auto_folds', 'switch_choice',
+           'scoring_rows']
 
 # %% ../nbs/04_baselines.ipynb #f5983dbb
 def _design(est, Z:np.ndarray) -> tuple:
@@ -504,7 +505,7 @@ class AutoImputer(Imputer):
     def __init__(self,
                  candidates=("mean", "knn", "mice", "missforest"),  # registry names of the imputers to choose from
                  holdout=0.1,            # share of each incomplete column's observed entries held out in each draw to score them
-                 folds=3,                # draws of held-out entries: each candidate is fitted and scored `folds` times
+                 folds="auto",           # draws of held-out entries, each candidate fitted and scored once per draw ("auto": 3, or as many as hold out about 1,000 entries in all, at most 10)
                  switch_se=2.0,          # a column leaves the best-overall candidate for one whose held-out error there is lower by this many standard errors (0: its own best)
                  min_count=5,            # fewer held-out entries in a column: it keeps the best-overall candidate
                  time_budget=None,       # seconds for scoring the candidates (None: no limit); one whose first fit says it would overrun is left out
@@ -525,6 +526,15 @@ class AutoImputer(Imputer):
         cat = np.flatnonzero(self.encoder_.categorical)
         return child_imputer(name, "candidate", self.seed_, self.device, cat, [self._feature_names()[j] for j in cat])
 
+
+# %% ../nbs/04_baselines.ipynb #14ded246
+def auto_folds(held:int,         # held-out entries in the first draw
+               target:int=1000,  # held-out entries wanted over all draws
+               low:int=3,        # fewest draws
+               high:int=10,      # most draws
+              ) -> int:          # the number of draws
+    "The draws of held-out entries that `folds='auto'` makes: enough for about `target` scored entries in all, from `low` to `high`."
+    return int(np.clip(np.ceil(target / max(held, 1)), low, high))
 
 # %% ../nbs/04_baselines.ipynb #8ce3e2ff
 def switch_choice(errors:dict,      # candidate -> its errors on one column's held-out entries (the same entries for every candidate)
@@ -554,11 +564,13 @@ def scoring_rows(mask,                    # bool n x d, True = observed
 
 @patch
 def _choose(self:AutoImputer, Z, mask):
-    "Each column's candidate (`choice_`): the given `choice`, or by scoring the candidates on `folds` draws of held-out entries (of at most `max_rows` rows), within `time_budget`, per column (`switch_choice`)."
+    "Each column's candidate (`choice_`): the given `choice`, or by scoring the candidates on `folds_` draws of held-out entries (of at most `max_rows` rows), within `time_budget`, per column (`switch_choice`)."
     names = [self.candidates] if isinstance(self.candidates, str) else list(self.candidates)
     if not names: raise ValueError("candidates must name at least one imputer")
     check_real(self.holdout, "holdout", 0, 0.5, low_open=True, high_open=True); check_int(self.min_count, "min_count")
-    check_int(self.folds, "folds"); check_real(self.switch_se, "switch_se", 0)
+    if isinstance(self.folds, str) and self.folds != "auto": raise ValueError(f"folds must be 'auto' or an integer >= 1, got {self.folds!r}")
+    if not isinstance(self.folds, str): check_int(self.folds, "folds")
+    check_real(self.switch_se, "switch_se", 0)
     budget = check_real(self.time_budget, "time_budget", 0, low_open=True, none_ok=True)
     check_int(self.max_rows, "max_rows", low=2, none_ok=True)
     if self.choice is not None: return self._given_choice(Z)
@@ -566,7 +578,9 @@ def _choose(self:AutoImputer, Z, mask):
     rows = scoring_rows(mask, self.max_rows, rng)                 # every row, or a sample of a large table
     self.scored_rows_ = len(rows)
     Zs, ms = Z[rows], mask[rows]
-    H = [holdout_mask(ms, self.holdout, rng) for _ in range(self.folds)]
+    H = [holdout_mask(ms, self.holdout, rng)]                        # the first draw says how many more a small table needs
+    self.folds_ = auto_folds(int(H[0].sum())) if isinstance(self.folds, str) else int(self.folds)
+    H += [holdout_mask(ms, self.holdout, rng) for _ in range(self.folds_ - 1)]
     def held_out_errors(name, h):                                  # fit `name` without the entries `h`: its errors on them
         P = np.asarray(self._make(name).fit_transform(np.where(ms & ~h, Zs, np.nan)), dtype=np.float64)
         return np.where(cat, (P != Zs).astype(np.float64), (P - Zs) ** 2)[h]
@@ -575,7 +589,7 @@ def _choose(self:AutoImputer, Z, mask):
         spent = time.perf_counter() - start
         if i and budget is not None and spent >= budget: self.dropped_.append(name); continue   # the first candidate always runs
         t0 = time.perf_counter(); first = held_out_errors(name, H[0]); took = time.perf_counter() - t0
-        if i and budget is not None and spent + (self.folds + 1) * took > budget:    # its other draws and a refit would overrun
+        if i and budget is not None and spent + (self.folds_ + 1) * took > budget:    # its other draws and a refit would overrun
             self.dropped_.append(name); continue
         err[name] = [first] + [held_out_errors(name, h) for h in H[1:]]
     if self.dropped_:

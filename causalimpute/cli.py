@@ -12,9 +12,10 @@ from .datasets import dataset_info, list_datasets
 from . import benchmark, __version__
 
 # %% auto #0
-__all__ = ['DRAW_COLUMN', 'MODEL_FORMAT', 'DEMO_METHODS', 'FULL', 'QUICK', 'CLIError', 'read_csv_table', 'feature_columns',
-           'parse_params', 'build_imputer', 'impute_csv', 'save_model', 'load_model', 'fit_csv', 'impute_with_model',
-           'write_table_csv', 'bench_large', 'demo_methods', 'run_demo', 'run_bench', 'build_parser', 'main']
+__all__ = ['DRAW_COLUMN', 'MODEL_FORMAT', 'DEMO_METHODS', 'FULL', 'MIXED', 'QUICK', 'CLIError', 'read_csv_table',
+           'feature_columns', 'parse_params', 'build_imputer', 'impute_csv', 'save_model', 'load_model', 'fit_csv',
+           'impute_with_model', 'write_table_csv', 'bench_large', 'demo_methods', 'run_demo', 'run_bench',
+           'build_parser', 'main']
 
 # %% ../nbs/13_cli.ipynb #2e0c386e
 class CLIError(Exception):
@@ -508,20 +509,24 @@ def run_demo(out="demo",          # folder for demo_<table>.{csv,md,png}
     return pd.concat([_demo_table(d, out, mechanism, rate, seeds, n_jobs, verbose, found, threads) for d in datasets], ignore_index=True)
 
 # %% ../nbs/13_cli.ipynb #f52e858d
-FULL = dict(datasets=["diabetes", "breast_cancer", "wine", "wine_quality_red", "abalone", "concrete", "letter",
-                      "penguins", "credit", "pbc", "titanic"],
+FULL = dict(datasets=["diabetes", "breast_cancer", "wine", "wine_quality_red", "abalone", "concrete", "letter"],
             mechanisms=["MCAR", "MAR", "MNAR"], rates=[0.3],
             methods=["mean", "knn", "mice", "missforest", "gain", "ot",
                      ("miracle_mice", "miracle", {"baseline": "mice", "tune": None}), "miracle", "miri"],
             seeds=[0, 1, 2], max_rows=1000)
+MIXED = dict(datasets=["penguins", "credit", "pbc", "titanic"], mechanisms=["MCAR", "MAR"], rates=[0.3],
+             methods=["mean", "median", "knn", "mice", ("mice1", "mice", {"n_imputations": 1}), "missforest", "gain", "ot",
+                      ("miracle_mice", "miracle", {"baseline": "mice", "tune": None}), "miracle", "miri"],
+             seeds=[0, 1, 2], max_rows=1000)
 QUICK = dict(datasets=["wine"], mechanisms=["MCAR", "MAR"], rates=[0.3], methods=["mean", "knn"], seeds=[0], max_rows=None)
 
 # %% ../nbs/13_cli.ipynb #4c8626ac
 def _csv_list(s, typ=str): return [typ(v.strip()) for v in s.split(",") if v.strip()] if s is not None else None
 
-def _bench_grid(quick=False, **overrides) -> dict:
-    "The `QUICK` or `FULL` grid with `overrides` (None: keep), less the tables and methods this installation lacks (said on stdout)."
-    grid = dict(QUICK if quick else FULL)
+def _bench_grid(quick=False, mixed=False, **overrides) -> dict:
+    "The `QUICK`, `MIXED` or `FULL` grid with `overrides` (None: keep), less the tables and methods this installation lacks (said on stdout)."
+    if quick and mixed: raise CLIError("--quick and --mixed name two grids: choose one")
+    grid = dict(QUICK if quick else MIXED if mixed else FULL)
     grid.update({k: v for k, v in overrides.items() if v is not None})
     grid["datasets"], missing = _installed_datasets(grid["datasets"])
     if missing: print(f"left out (optional package not installed): {', '.join(missing)}")
@@ -533,7 +538,7 @@ def _bench_grid(quick=False, **overrides) -> dict:
 
 # %% ../nbs/13_cli.ipynb #e601cbfc
 def run_bench(quick=False,     # the `QUICK` grid instead of `FULL`
-              out=None,        # output folder (default bench, or bench/quick)
+              out=None,        # output folder (default bench, or bench/quick, bench/mixed)
               n_jobs=1,        # worker processes of a local Dask cluster (1: none)
               datasets=None,   # override the grid's tables
               methods=None,    # override its methods ('name', (name, kwargs) or (label, name, kwargs))
@@ -546,13 +551,14 @@ def run_bench(quick=False,     # the `QUICK` grid instead of `FULL`
               isolate=False,   # a fresh worker process per cell
               threads=None,    # torch threads per worker (default: cores // n_jobs)
               scheduler=None,  # address of a running Dask scheduler (default: a local cluster of `n_jobs` workers)
+              mixed=False,     # the `MIXED` grid (the mixed tables) instead of `FULL`
              ) -> pd.DataFrame: # the tidy table of `benchmark.run_benchmark`
-    "Run the full (or quick) benchmark grid, with overrides; write `out`/results.{csv,md,png}; return the tidy table."
-    grid = _bench_grid(quick, datasets=datasets, methods=methods, mechanisms=mechanisms, rates=rates, seeds=seeds, max_rows=max_rows)
-    out = Path(out or ("bench/quick" if quick else "bench"))
+    "Run the full (or quick, or mixed-table) benchmark grid, with overrides; write `out`/results.{csv,md,png}; return the tidy table."
+    grid = _bench_grid(quick, mixed, datasets=datasets, methods=methods, mechanisms=mechanisms, rates=rates, seeds=seeds, max_rows=max_rows)
+    out = Path(out or ("bench/quick" if quick else "bench/mixed" if mixed else "bench"))
     df = benchmark.run_benchmark(**grid, cache_dir=out / "cache", n_jobs=n_jobs, rerun=rerun, verbose=verbose, isolate=isolate,
                                  threads=threads, scheduler=scheduler)
-    paths = benchmark.write_results(df, out, title="Quick benchmark" if quick else "Benchmark")
+    paths = benchmark.write_results(df, out, title="Quick benchmark" if quick else "Benchmark, mixed tables" if mixed else "Benchmark")
     print(benchmark.to_markdown(benchmark.comparison_table(df, "rmse")) if (df.status == "ok").any() else "no cell succeeded")
     print(f"{int((df.status == 'ok').sum())}/{len(df)} cells ok; wrote {', '.join(str(p) for p in paths.values())}")
     return df
@@ -584,7 +590,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "numbered 1.. in a first column .imp (methods that draw: mice, miracle, miri)")
     b = sub.add_parser("bench", help="run the benchmark (datasets x mechanisms x rates x methods x seeds)")
     b.add_argument("--quick", action="store_true", help="a grid small enough for CI (seconds)")
-    b.add_argument("--out", default=None, help="output folder (default bench, or bench/quick with --quick)")
+    b.add_argument("--mixed", action="store_true", help="the grid of the mixed tables (categorical columns) instead of the numeric ones")
+    b.add_argument("--out", default=None, help="output folder (default bench, or bench/quick with --quick, bench/mixed with --mixed)")
     b.add_argument("--n-jobs", type=int, default=1, help="worker processes of a local Dask cluster (default 1: no cluster)")
     for name, h in [("datasets", "tables"), ("methods", "registry names"), ("mechanisms", "MCAR,MAR,MNAR,..."), ("rates", "missing rates"),
                     ("seeds", "seeds")]:
@@ -632,7 +639,7 @@ def _dispatch(a) -> int:
     if a.command == "bench":
         df = run_bench(a.quick, a.out, a.n_jobs, _csv_list(a.datasets), _csv_list(a.methods), _csv_list(a.mechanisms),
                        _csv_list(a.rates, float), _csv_list(a.seeds, int), a.max_rows, a.rerun, verbose=not a.quiet,
-                       isolate=a.isolate, threads=a.threads, scheduler=a.scheduler)
+                       isolate=a.isolate, threads=a.threads, scheduler=a.scheduler, mixed=a.mixed)
         return 0 if (df.status == "ok").all() else 1
     if a.command == "demo":
         t0 = time.perf_counter()
