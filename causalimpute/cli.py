@@ -524,9 +524,12 @@ QUICK = dict(datasets=["wine"], mechanisms=["MCAR", "MAR"], rates=[0.3], methods
 def _csv_list(s, typ=str): return [typ(v.strip()) for v in s.split(",") if v.strip()] if s is not None else None
 
 def _bench_grid(quick=False, mixed=False, **overrides) -> dict:
-    "The `QUICK`, `MIXED` or `FULL` grid with `overrides` (None: keep), less the tables and methods this installation lacks (said on stdout)."
+    "The `QUICK`, `MIXED` or `FULL` grid with `overrides` (None: keep; a method named by one of the grid's labels is that labelled method), less the tables and methods this installation lacks (said on stdout)."
     if quick and mixed: raise CLIError("--quick and --mixed name two grids: choose one")
     grid = dict(QUICK if quick else MIXED if mixed else FULL)
+    labelled = {benchmark._method_spec(m)[0]: m for m in grid["methods"]}       # e.g. "miracle_mice" -> its (label, name, kwargs)
+    if overrides.get("methods") is not None:
+        overrides["methods"] = [labelled.get(m, m) if isinstance(m, str) else m for m in overrides["methods"]]
     grid.update({k: v for k, v in overrides.items() if v is not None})
     grid["datasets"], missing = _installed_datasets(grid["datasets"])
     if missing: print(f"left out (optional package not installed): {', '.join(missing)}")
@@ -593,7 +596,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--mixed", action="store_true", help="the grid of the mixed tables (categorical columns) instead of the numeric ones")
     b.add_argument("--out", default=None, help="output folder (default bench, or bench/quick with --quick, bench/mixed with --mixed)")
     b.add_argument("--n-jobs", type=int, default=1, help="worker processes of a local Dask cluster (default 1: no cluster)")
-    for name, h in [("datasets", "tables"), ("methods", "registry names"), ("mechanisms", "MCAR,MAR,MNAR,..."), ("rates", "missing rates"),
+    for name, h in [("datasets", "tables"), ("methods", "registry names or the grid's labels (e.g. miracle_mice)"), ("mechanisms", "MCAR,MAR,MNAR,..."), ("rates", "missing rates"),
                     ("seeds", "seeds")]:
         b.add_argument(f"--{name}", default=None, help=f"comma-separated {h} (override the grid)")
     b.add_argument("--max-rows", type=int, default=None, help="keep at most this many rows of each table")
