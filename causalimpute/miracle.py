@@ -21,7 +21,7 @@ from .moments import moment_penalty
 # %% auto #0
 __all__ = ['CHAIN_PASSES', 'MiracleNet', 'miracle_loss', 'batches', 'WindowAverage', 'MIRACLE', 'predict_features',
            'blend_weights', 'effective_count', 'residual_sd', 'predict_indicators', 'missing_odds', 'one_se',
-           'stack_regressors', 'fit_stacks', 'stack_predict', 'chained_draws']
+           'shift_ratio', 'stack_regressors', 'fit_stacks', 'stack_predict', 'chained_draws']
 
 # %% ../nbs/07_miracle.ipynb #036f5f21
 class MiracleNet(nn.Module):
@@ -185,6 +185,7 @@ class MIRACLE(Imputer):
                  holdout_weights="uniform", # held-out entries counted equally ("uniform") or weighted by their odds of being missing ("odds")
                  draws="bootstrap",        # `sample`: "bootstrap" (a refit on resampled rows per draw: proper) or "residual" (one fit: m times cheaper)
                  tune="penalty",           # "penalty": train also with a 10x weaker group lasso (and 10x lr), sharing `max_steps`; None: train once; or a list of dicts of training parameters; the first within one SE of the lowest held-out error wins
+                 shift_guard=1.6,          # `tune`: a later candidate is passed over where it disagrees with the first on the holes more than this many times as much as on the held-out entries (`shift_ratio`); None: no guard
                  seed=None,                # random seed (int) for a reproducible fit; None draws a fresh one
                  device="auto",            # 'auto' (GPU when present), 'cpu', 'cuda'
                  verbose=True,             # show a progress bar while training
@@ -195,7 +196,7 @@ class MIRACLE(Imputer):
         self.acyclicity_weight, self.moment_weight, self.sparsity_weight = acyclicity_weight, moment_weight, sparsity_weight
         self.indicator_weight, self.window, self.schedule, self.rho, self.alpha = indicator_weight, window, schedule, rho, alpha
         self.penalty_every, self.eps, self.holdout, self.holdout_weights, self.draws = penalty_every, eps, holdout, holdout_weights, draws
-        self.tune = tune
+        self.tune, self.shift_guard = tune, shift_guard
 
 # %% ../nbs/07_miracle.ipynb #ccc4dc6e
 _TUNABLE = ("sparsity_weight", "lr", "acyclicity_weight", "moment_weight", "indicator_weight", "hidden", "epochs", "max_steps", "batch_size")
@@ -234,6 +235,7 @@ def _check_params(self:MIRACLE) -> AcyclicityPenalty:
     check_choice(self.draws, "draws", ("bootstrap", "residual"))
     check_choice(self.holdout_weights, "holdout_weights", ("odds", "uniform"))
     if self.max_steps is not None: check_int(self.max_steps, "max_steps")
+    check_real(self.shift_guard, "shift_guard", 0, low_open=True, none_ok=True)
     self._candidates()
     return AcyclicityPenalty(self.rho, self.alpha, self.schedule)
 
@@ -418,10 +420,23 @@ def one_se(e,       # one candidate's error on each held-out entry
     gap = np.asarray(e) - best
     return float(gap.std(ddof=1) / np.sqrt(len(gap))) if len(gap) > 1 else 0.0
 
+# %% ../nbs/07_miracle.ipynb #5db644e9
+def shift_ratio(Ra,       # one candidate's refinement, a design n x p
+                Rb,       # another candidate's, on the same entries
+                hole,     # n x d: True on the holes (what the imputation is for)
+                H,        # n x d: True on the held-out entries (what the candidates are compared on)
+                groups,   # the feature of each of the p design columns
+               ) -> float: # the median over features of (RMS disagreement on the holes / on the held-out entries); nan where no feature has both
+    "How many times more two candidates disagree on the holes than on the held-out entries, feature by feature (the median): near 1 where the held-out verdict between them carries over to the holes."
+    d = np.stack([((Ra - Rb) ** 2)[:, groups == j].sum(1) for j in range(hole.shape[1])], 1)   # squared disagreement per entry (a category: its block)
+    r = [np.sqrt(d[hole[:, j], j].mean() / d[H[:, j], j].mean()) for j in range(hole.shape[1])
+         if hole[:, j].any() and H[:, j].any() and d[H[:, j], j].mean() > 0]
+    return float(np.median(r)) if r else float("nan")
+
 # %% ../nbs/07_miracle.ipynb #99c5776c
 @patch
 def _fit_network(self:MIRACLE, Z0, B, Z, mask, H) -> np.ndarray:
-    "Train one network per candidate of `tune` on the same baseline and held-out entries; keep the first within one standard error of the lowest held-out error."
+    "Train one network per candidate of `tune` on the same baseline and held-out entries; keep the first within one standard error of the lowest held-out error, passing over a later one that `shift_guard` rules out."
     given, cands = self._candidates(), self._trainings()
     if given == [{}] or not H.any():         # nothing to tune, or nothing to choose by (holdout=0, or no entry to hold out): one training
         self.best_params_, self.tuning_ = {}, None
@@ -434,11 +449,15 @@ def _fit_network(self:MIRACLE, Z0, B, Z, mask, H) -> np.ndarray:
         errs.append(np.stack([((R - DZ) ** 2)[:, g == j].sum(1) for j in range(Z.shape[1])], 1)[H])
         rows.append(dict(params=", ".join(f"{k}={v}" for k, v in g0.items()) or "(as given)", heldout_error=errs[-1].mean(),
                          epochs=m.epochs_, seconds=time.perf_counter() - t0)); fits.append((m, R))
-    low, se = min(r["heldout_error"] for r in rows), [one_se(e, errs) for e in errs]
-    won = next(i for i, r in enumerate(rows) if r["heldout_error"] - low <= se[i])
+    g, hole = fits[0][0].net_.input_group.cpu().numpy(), ~mask
+    shift = [np.nan] + [shift_ratio(fits[0][1], R, hole, H, g) for _, R in fits[1:]]   # each against the first
+    ok = [i == 0 or self.shift_guard is None or not shift[i] > self.shift_guard for i in range(len(rows))]
+    low = min(r["heldout_error"] for r, k in zip(rows, ok) if k)
+    se = [one_se(e, [x for x, k in zip(errs, ok) if k]) for e in errs]
+    won = next(i for i, r in enumerate(rows) if ok[i] and r["heldout_error"] - low <= se[i])
     for a in _FITTED: setattr(self, a, getattr(fits[won][0], a))
     self.best_params_ = cands[won]
-    self.tuning_ = pd.DataFrame(rows).assign(se_of_gap=se, chosen=lambda t: t.index == won)
+    self.tuning_ = pd.DataFrame(rows).assign(se_of_gap=se, shift=shift, chosen=lambda t: t.index == won)
     return fits[won][1]
 
 # %% ../nbs/07_miracle.ipynb #2c61089d
