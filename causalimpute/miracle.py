@@ -21,7 +21,7 @@ from .moments import moment_penalty
 # %% auto #0
 __all__ = ['CHAIN_PASSES', 'MiracleNet', 'miracle_loss', 'batches', 'WindowAverage', 'MIRACLE', 'predict_features',
            'blend_weights', 'effective_count', 'residual_sd', 'predict_indicators', 'missing_odds', 'one_se',
-           'shift_ratio', 'stack_regressors', 'fit_stacks', 'stack_predict', 'chained_draws']
+           'feature_sq', 'shift_ratio', 'stack_regressors', 'fit_stacks', 'stack_predict', 'chained_draws']
 
 # %% ../nbs/07_miracle.ipynb #036f5f21
 class MiracleNet(nn.Module):
@@ -421,6 +421,14 @@ def one_se(e,       # one candidate's error on each held-out entry
     return float(gap.std(ddof=1) / np.sqrt(len(gap))) if len(gap) > 1 else 0.0
 
 # %% ../nbs/07_miracle.ipynb #5db644e9
+def feature_sq(A,       # a design, n x p
+               B,       # another on the same entries
+               groups,  # the feature of each of the p design columns
+               d:int,   # the number of features
+              ) -> np.ndarray: # n x d: the squared distance per entry and feature (a categorical feature: summed over its block)
+    "The squared distance between two designs, per entry of each original feature: a number's squared difference, a category's over its one-hot block."
+    return np.stack([((A - B) ** 2)[:, groups == j].sum(1) for j in range(d)], 1)
+
 def shift_ratio(Ra,       # one candidate's refinement, a design n x p
                 Rb,       # another candidate's, on the same entries
                 hole,     # n x d: True on the holes (what the imputation is for)
@@ -428,7 +436,7 @@ def shift_ratio(Ra,       # one candidate's refinement, a design n x p
                 groups,   # the feature of each of the p design columns
                ) -> float: # the median over features of (RMS disagreement on the holes / on the held-out entries); nan where no feature has both
     "How many times more two candidates disagree on the holes than on the held-out entries, feature by feature (the median): near 1 where the held-out verdict between them carries over to the holes."
-    d = np.stack([((Ra - Rb) ** 2)[:, groups == j].sum(1) for j in range(hole.shape[1])], 1)   # squared disagreement per entry (a category: its block)
+    d = feature_sq(Ra, Rb, groups, hole.shape[1])                                          # squared disagreement per entry
     r = [np.sqrt(d[hole[:, j], j].mean() / d[H[:, j], j].mean()) for j in range(hole.shape[1])
          if hole[:, j].any() and H[:, j].any() and d[H[:, j], j].mean() > 0]
     return float(np.median(r)) if r else float("nan")
@@ -446,11 +454,10 @@ def _fit_network(self:MIRACLE, Z0, B, Z, mask, H) -> np.ndarray:
         m = copy.copy(self); m.set_params(**c); m.penalty_ = m._check_params()
         t0 = time.perf_counter(); R = m._train_heldout(Z0, B, mask, H)
         g = m.net_.input_group.cpu().numpy()                                     # one error per held-out entry (a category: its Brier score)
-        errs.append(np.stack([((R - DZ) ** 2)[:, g == j].sum(1) for j in range(Z.shape[1])], 1)[H])
+        errs.append(feature_sq(R, DZ, g, Z.shape[1])[H])
         rows.append(dict(params=", ".join(f"{k}={v}" for k, v in g0.items()) or "(as given)", heldout_error=errs[-1].mean(),
                          epochs=m.epochs_, seconds=time.perf_counter() - t0)); fits.append((m, R))
-    g, hole = fits[0][0].net_.input_group.cpu().numpy(), ~mask
-    shift = [np.nan] + [shift_ratio(fits[0][1], R, hole, H, g) for _, R in fits[1:]]   # each against the first
+    shift = [np.nan] + [shift_ratio(fits[0][1], R, ~mask, H, g) for _, R in fits[1:]]   # each against the first
     ok = [i == 0 or self.shift_guard is None or not shift[i] > self.shift_guard for i in range(len(rows))]
     low = min(r["heldout_error"] for r, k in zip(rows, ok) if k)
     se = [one_se(e, [x for x, k in zip(errs, ok) if k]) for e in errs]
