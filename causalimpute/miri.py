@@ -17,7 +17,7 @@ from .flow import (VelocityMLP, VelocityConv, interpolate, solve_flow, SOLVERS, 
 
 # %% auto #0
 __all__ = ['PRESETS', 'CONV_NET', 'INPUT_RANGE', 'MAX_STD', 'flow_inputs', 'flow_batch', 'image_shape_of', 'ImageVelocity',
-           'MIRI', 'miri_config', 'run_miri', 'point_of_draws']
+           'MIRI', 'miri_config', 'level_offsets', 'read_levels', 'run_miri', 'point_of_draws']
 
 # %% ../nbs/10_miri.ipynb #0ef7d4a7
 def flow_inputs(z:torch.Tensor,    # current points on the paths, batch x d (their missing coordinates are used)
@@ -141,6 +141,7 @@ class MIRI(Imputer):
                  inference_batch=8192, # rows per chunk when solving the ODE
                  point_draws=1,        # draws behind `transform`: 1 keeps the distribution; more: their mean (mode for a level), a lower RMSE
                  draws="single",       # `sample`: "single" (every draw from this fit: improper) or "bootstrap" (a refit on resampled rows per draw: proper)
+                 match_levels=True,    # categorical holes: per-level offsets give the imputed levels the observed entries' frequencies (False: plain argmax)
                  seed=None,            # random seed (int) of the one generator behind every draw; None draws a fresh one
                  device="auto",        # 'auto' (GPU when present), 'cpu', 'cuda'
                  verbose=True,         # show a progress bar over the rounds
@@ -152,7 +153,7 @@ class MIRI(Imputer):
         self.hidden, self.depth, self.n_freq, self.lr, self.lr_decay = hidden, depth, n_freq, lr, lr_decay
         self.solver, self.n_steps = solver, n_steps
         self.warm_start, self.conditioning, self.init, self.clip, self.cpu_threads = warm_start, conditioning, init, clip, cpu_threads
-        self.inference_batch, self.point_draws, self.draws = inference_batch, point_draws, draws
+        self.inference_batch, self.point_draws, self.draws, self.match_levels = inference_batch, point_draws, draws, match_levels
         super().__init__(seed=seed, device=device, verbose=verbose, categorical=categorical)
 
 # %% ../nbs/10_miri.ipynb #f635950a
@@ -167,7 +168,7 @@ def _check_config(c):
     check_real(c["clip"], "clip", low=0, low_open=True, none_ok=True)
     check_choice(c["solver"], "solver", tuple(SOLVERS))
     check_choice(c["conditioning"], "conditioning", ("clean", "reference"))
-    for k in ("warm_start", "lr_decay"): check_bool(c[k], k)
+    for k in ("warm_start", "lr_decay", "match_levels"): check_bool(c[k], k)
     if not isinstance(c["init"], str): raise ValueError(f"init must be 'noise' or an imputer name, got {c['init']!r}")
     if c["velocity"] == "conv" and c["hidden"] % 8:
         raise ValueError(f"hidden must be a multiple of 8 with velocity='conv' (channels of GroupNorm(8, .)), got {c['hidden']!r}")
@@ -182,7 +183,7 @@ def miri_config(est,             # a MIRI (its arguments are read, never changed
     check_choice(est.velocity, "velocity", ("mlp", "conv"))
     c = dict(PRESETS[est.preset], velocity=est.velocity, image_shape=None)
     if est.velocity == "conv": c.update(CONV_NET[est.preset])
-    for k in list(PRESETS[est.preset]) + ["inference_batch", "point_draws"]:
+    for k in list(PRESETS[est.preset]) + ["inference_batch", "point_draws", "match_levels"]:
         if getattr(est, k) is not None: c[k] = getattr(est, k)
     _check_config(c)
     if est.velocity == "conv" and est.image_shape is None:
@@ -239,20 +240,72 @@ INPUT_RANGE = 50.0  # new rows' observed values are clamped to +-50 standard dev
 MAX_STD = 1e4    # an imputed value this many standard deviations from its column's mean means the flow diverged
 
 def _solve_chunk(net, cond, m, z0, c):
-    "Solve the ODE for rows with values `cond` and mask `m`: observed coordinates held fixed, missing ones from `z0`; checked; levels snapped."
+    "Solve the ODE for rows with values `cond` and mask `m`: observed coordinates held fixed, missing ones from `z0`; checked (levels not read yet)."
     seen = cond.clamp(-INPUT_RANGE, INPUT_RANGE)      # the network never saw values beyond this: don't let it extrapolate
     vel = lambda z, t: net(flow_inputs(z.clamp(-INPUT_RANGE, INPUT_RANGE), seen, m, c["conditioning"]), t) * (1 - m)
     z1 = solve_flow(vel, m * cond + (1 - m) * z0, c["n_steps"], c["solver"])
     if not torch.isfinite(z1).all() or ((1 - m) * z1).abs().max() > MAX_STD:   # only the imputed coordinates can diverge
         raise FloatingPointError(f"MIRI diverged: the ODE solve produced NaN, inf or values beyond {MAX_STD:g} standard deviations; "
                                  "no imputation is returned. Lower lr, set clip=1.0, or use preset='default'")
-    z1 = snap_to_vertices(z1, c.get("categorical_blocks", ()))     # each imputed block read back as a level, kept as its vertex
     return m * cond + (1 - m) * z1
 
+# %% ../nbs/10_miri.ipynb #bacc812b
+def _shares(freq, h:int) -> np.ndarray:
+    "Counts summing to `h` in proportion to `freq`, rounded by largest remainders."
+    raw = np.asarray(freq, np.float64); raw = raw / raw.sum() * h
+    n = np.floor(raw).astype(np.int64)
+    n[np.argsort(-(raw - n), kind="stable")[:h - n.sum()]] += 1
+    return n
+
+def level_offsets(S:torch.Tensor, # end points of one block at its h holes, h x K
+                  freq,           # the K levels' target frequencies
+                  sweeps:int=50,  # at most this many passes over the levels
+                 ) -> torch.Tensor: # K offsets b (float64): argmax(S + b) gives each level its share of the h rows
+    "Per-level offsets that make the argmax reading of the rows of `S` take each level with frequency `freq` (largest-remainder counts)."
+    S = S.double(); h, K = S.shape; b = S.new_zeros(K)
+    if h == 0: return b
+    want = torch.as_tensor(_shares(freq, h), device=S.device)
+    for _ in range(sweeps):
+        for k in range(K):
+            T = S + b; T[:, k] = -torch.inf
+            ms = (T.max(1).values - S[:, k]).sort().values           # row i takes level k iff b_k > its margin
+            r = int(want[k])
+            b[k] = ms[0] - 1 if r == 0 else ms[-1] + 1 if r == h else (ms[r - 1] + ms[r]) / 2
+        if torch.equal(torch.bincount((S + b).argmax(1), minlength=K), want): break
+    return b
+
+def read_levels(V:torch.Tensor,  # rows of a design after the ODE, n x p
+                M:torch.Tensor,  # their design mask (1 observed)
+                blocks,          # the categorical blocks, (start, stop) pairs
+                offsets=None,    # one tensor of offsets per block (None: fitted to `freq`, or zeros without it)
+                freq=None,       # per block, the levels' target frequencies (used when `offsets` is None)
+               ) -> tuple:       # (`V` with each block's holes written as the vertex of its level, the offsets)
+    "Read each block's holes back as levels, argmax of the end point plus the level's offset, and write them as vertices."
+    out, used = V.clone(), []
+    for i, (a, b) in enumerate(blocks):
+        hole = M[:, a] < 1
+        off = (offsets[i].to(V.device, torch.float64) if offsets is not None else level_offsets(V[hole, a:b], freq[i]) if freq is not None
+               else V.new_zeros(b - a, dtype=torch.float64))
+        out[hole, a:b] = level_vertices((V[hole, a:b].double() + off).argmax(1), b - a, V.dtype)
+        used.append(off)
+    return out, used
+
 # %% ../nbs/10_miri.ipynb #87dd3f4c
+def _observed_freq(X, M, blocks) -> list:
+    "Per categorical block, the frequencies of the levels among the rows where it is observed (uniform when it is nowhere)."
+    out = []
+    for a, b in blocks:
+        seen = M[:, a] > 0
+        n = torch.bincount(X[seen, a:b].argmax(1), minlength=b - a).double().cpu().numpy()
+        out.append(n / n.sum() if n.sum() else np.full(b - a, 1 / (b - a)))
+    return out
+
 @torch.no_grad()
-def _solve(net, X, M, pool, c, generator):
-    "Impute the missing coordinates of the rows of `X` (mask `M`) by the flow ODE, sources drawn from `pool` by `generator`; a new tensor."
+def _solve(net, X, M, pool, c, generator,
+           offsets=None, # per categorical block, the offsets to read its levels with (None: fitted to the observed frequencies of `X`,
+                         # or zeros, as `c["match_levels"]` says)
+          ) -> tuple:    # (a new tensor: `X` with its holes imputed, the offsets used: [] for a numeric table)
+    "Impute the missing coordinates of the rows of `X` (mask `M`) by the flow ODE, sources drawn from `pool` by `generator`."
     out, clean, blocks = X.clone(), c["conditioning"] == "clean", c.get("categorical_blocks", ())
     draw = lambda k: pool[torch.randint(0, len(pool), (k,), device=X.device, generator=generator)]
     todo = (M < 1).any(1)
@@ -265,7 +318,13 @@ def _solve(net, X, M, pool, c, generator):
         r = todo[s:s + c["inference_batch"]]
         z0 = dequantise(draw(len(r)) if clean else X[r], blocks, generator)   # the start; a level lifted into its cell
         out[r] = _solve_chunk(net, X[r], M[r], z0, c)
-    return out
+    if not blocks: return out, []
+    freq = _observed_freq(X, M, blocks) if offsets is None and c.get("match_levels", True) else None
+    if freq is not None and clean and len(empty):   # rows drawn whole from the pool hold levels already: the ODE's holes make up the rest
+        freq = [np.clip(_shares(f, int((M[:, a] < 1).sum())) - torch.bincount(out[empty, a:b].argmax(1), minlength=b - a).cpu().numpy(), 0, None)
+                for f, (a, b) in zip(freq, blocks)]
+    out[todo], offsets = read_levels(out[todo], M[todo], blocks, offsets, freq)   # the ODE's rows; the pool's rows are levels already
+    return out, offsets
 
 # %% ../nbs/10_miri.ipynb #eff76e80
 def _initial_fill(Z, mask, c, seed, generator, encoder=None):
@@ -286,16 +345,16 @@ def _initial_fill(Z, mask, c, seed, generator, encoder=None):
 
 # %% ../nbs/10_miri.ipynb #e92599e7
 def _one_round(net, opt, X, M, c, rnd, n_epochs, history, generator):
-    "Round `rnd`: train `net` on the table `X` for `n_epochs`, then re-impute `X` by its ODE; returns (new table, the round's summary)."
+    "Round `rnd`: train `net` on the table `X` for `n_epochs`, then re-impute `X` by its ODE; returns (new table, the round's summary, offsets)."
     start = time.perf_counter()
     net.train(); n_epochs = _train_round(net, opt, X, M, c, n_epochs, rnd, history, generator)
     trained = time.perf_counter()
-    net.eval(); X_new = _solve(net, X, M, X, c, generator)
+    net.eval(); X_new, offsets = _solve(net, X, M, X, c, generator)
     hole = M < 1
     change = float(((X_new - X)[hole] ** 2).mean().sqrt()) if hole.any() else 0.0
     loss = history[-1][2] if history and history[-1][0] == rnd else np.nan
     return X_new, dict(round=rnd, epochs=n_epochs, loss=loss, change=change, train_seconds=trained - start,
-                       impute_seconds=time.perf_counter() - trained)
+                       impute_seconds=time.perf_counter() - trained), offsets
 
 # %% ../nbs/10_miri.ipynb #709df864
 def run_miri(fill:np.ndarray,  # round 0's table, standardised, no NaN
@@ -306,21 +365,21 @@ def run_miri(fill:np.ndarray,  # round 0's table, standardised, no NaN
              verbose=False,    # show a progress bar over the rounds
              history:list|None=None, # list to append (round, epoch, loss) to, kept when a round diverges (None: a new one)
              rounds:list|None=None,  # list to append each round's summary to, likewise (None: a new one)
-            )->dict:           # table (the last round's), net (its field), pool (the table it trained on), history, rounds
+            )->dict:           # table (the last round's), net (its field), pool (the table it trained on), history, rounds, offsets (its levels')
     "MIRI's rounds from the table `fill`: train a conditional flow on the current table, re-impute it by the flow's ODE, repeat."
     g = generator if generator is not None else torch.Generator(device).manual_seed(0)
     X = torch.as_tensor(fill, dtype=torch.float32, device=device)
     M = torch.as_tensor(mask, dtype=torch.float32, device=device)
     history, rounds = ([] if history is None else history), ([] if rounds is None else rounds)
-    net = opt = pool = None
+    net = opt = pool = None; offsets = []
     for r in progress(range(c["n_rounds"]), verbose, desc="MIRI rounds"):
         if net is None or not c["warm_start"]:
             net = _new_net(c, X.shape[1], device, g)
             opt = torch.optim.Adam(net.parameters(), lr=c["lr"])
         first = r == 0 and c["warm_start"] and c["n_epochs_first"] is not None
-        pool, (X, summary) = X, _one_round(net, opt, X, M, c, r, c["n_epochs_first"] if first else c["n_epochs"], history, g)
+        pool, (X, summary, offsets) = X, _one_round(net, opt, X, M, c, r, c["n_epochs_first"] if first else c["n_epochs"], history, g)
         rounds.append(summary)
-    return dict(table=X, net=net, pool=pool, history=history, rounds=rounds)
+    return dict(table=X, net=net, pool=pool, history=history, rounds=rounds, offsets=offsets)
 
 # %% ../nbs/10_miri.ipynb #ecf5bc0d
 @patch
@@ -339,7 +398,7 @@ def _fit_impute(self:MIRI, Z, mask):
     finally:                                       # kept even when a round diverges, for diagnosis
         self.history_ = pd.DataFrame(hist, columns=["round", "epoch", "loss"])
         self.rounds_ = pd.DataFrame(rounds)
-    self.net_, self.pool_ = res["net"].eval(), res["pool"]
+    self.net_, self.pool_, self.level_offsets_ = res["net"].eval(), res["pool"], res["offsets"]
     if c["point_draws"] > 1: return self._impute(Z, mask)                 # the point imputation of `transform`
     return enc.collapse(res["table"].double().cpu().numpy())              # a level's vertex back to its index
 
@@ -355,7 +414,7 @@ def _draw(self:MIRI, Z, mask, generator) -> np.ndarray:
     start = self.pool_[torch.randint(0, len(self.pool_), (len(M),), device=dev, generator=generator)]   # the reference scheme's start
     X = M * torch.as_tensor(np.nan_to_num(_to_design(Z, enc)), dtype=torch.float32, device=dev) + (1 - M) * start
     with torch_threads(c["cpu_threads"], dev):
-        return enc.collapse(_solve(self.net_, X, M, self.pool_, c, generator).double().cpu().numpy())
+        return enc.collapse(_solve(self.net_, X, M, self.pool_, c, generator, self.level_offsets_)[0].double().cpu().numpy())
 
 def point_of_draws(draws,        # m arrays n x d of codes (numbers, level indices)
                    categorical,  # bool per column
