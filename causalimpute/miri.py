@@ -141,7 +141,7 @@ class MIRI(Imputer):
                  inference_batch=8192, # rows per chunk when solving the ODE
                  point_draws=1,        # draws behind `transform`: 1 keeps the distribution; more: their mean (mode for a level), a lower RMSE
                  draws="single",       # `sample`: "single" (every draw from this fit: improper) or "bootstrap" (a refit on resampled rows per draw: proper)
-                 match_levels=True,    # categorical holes: per-level offsets give the imputed levels the observed entries' frequencies (False: plain argmax)
+                 match_levels=True,    # categorical holes: per-level offsets give them the observed frequencies plus the rows' predicted shift (False: plain argmax)
                  seed=None,            # random seed (int) of the one generator behind every draw; None draws a fresh one
                  device="auto",        # 'auto' (GPU when present), 'cpu', 'cuda'
                  verbose=True,         # show a progress bar over the rounds
@@ -300,9 +300,33 @@ def _observed_freq(X, M, blocks) -> list:
         out.append(n / n.sum() if n.sum() else np.full(b - a, 1 / (b - a)))
     return out
 
+def _level_probs(net, X, M, pool, rows, block, c, generator, hide=False) -> np.ndarray:
+    "Mean over `rows` of the field's level probabilities for `block` at t = 0 (x0 + v(x0, 0) read as 2p - 1), one start each; `hide`: the block masked first."
+    a, b = block; P = 0.0
+    for s in range(0, len(rows), c["inference_batch"]):
+        r = rows[s:s + c["inference_batch"]]
+        m = M[r].clone()
+        if hide: m[:, a:b] = 0
+        z0 = dequantise(pool[torch.randint(0, len(pool), (len(r),), device=X.device, generator=generator)], c["categorical_blocks"], generator)
+        v = net(flow_inputs(z0, X[r].clamp(-INPUT_RANGE, INPUT_RANGE), m, "clean"), torch.zeros(len(r), device=X.device))
+        p = ((z0 + v)[:, a:b].clamp(-1, 1).double() + 1) / 2
+        P = P + (p / p.sum(1, keepdim=True).clamp_min(1e-12)).sum(0)
+    return (P / len(rows)).cpu().numpy()
+
+def _level_targets(net, X, M, pool, c, generator, todo) -> list:
+    "Per categorical block, the levels' target frequencies among the ODE's holes: observed frequencies plus the field's shift from the observed rows to the holes."
+    out = []
+    for f, (a, b) in zip(_observed_freq(X, M, c["categorical_blocks"]), c["categorical_blocks"]):
+        hole = todo[M[todo, a] < 1]; seen = torch.nonzero(M[:, a] > 0).reshape(-1)
+        if c["conditioning"] != "clean" or not len(hole) or not len(seen): out.append(f); continue   # the identity needs an independent start
+        t = np.clip(f + _level_probs(net, X, M, pool, hole, (a, b), c, generator)
+                    - _level_probs(net, X, M, pool, seen, (a, b), c, generator, hide=True), 0, None)
+        out.append(t / t.sum() if t.sum() > 0 else f)
+    return out
+
 @torch.no_grad()
 def _solve(net, X, M, pool, c, generator,
-           offsets=None, # per categorical block, the offsets to read its levels with (None: fitted to the observed frequencies of `X`,
+           offsets=None, # per categorical block, the offsets to read its levels with (None: fitted to `_level_targets`,
                          # or zeros, as `c["match_levels"]` says)
           ) -> tuple:    # (a new tensor: `X` with its holes imputed, the offsets used: [] for a numeric table)
     "Impute the missing coordinates of the rows of `X` (mask `M`) by the flow ODE, sources drawn from `pool` by `generator`."
@@ -319,10 +343,7 @@ def _solve(net, X, M, pool, c, generator,
         z0 = dequantise(draw(len(r)) if clean else X[r], blocks, generator)   # the start; a level lifted into its cell
         out[r] = _solve_chunk(net, X[r], M[r], z0, c)
     if not blocks: return out, []
-    freq = _observed_freq(X, M, blocks) if offsets is None and c.get("match_levels", True) else None
-    if freq is not None and clean and len(empty):   # rows drawn whole from the pool hold levels already: the ODE's holes make up the rest
-        freq = [np.clip(_shares(f, int((M[:, a] < 1).sum())) - torch.bincount(out[empty, a:b].argmax(1), minlength=b - a).cpu().numpy(), 0, None)
-                for f, (a, b) in zip(freq, blocks)]
+    freq = _level_targets(net, X, M, pool, c, generator, todo) if offsets is None and c.get("match_levels", True) else None
     out[todo], offsets = read_levels(out[todo], M[todo], blocks, offsets, freq)   # the ODE's rows; the pool's rows are levels already
     return out, offsets
 
