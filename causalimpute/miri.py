@@ -16,8 +16,8 @@ from .flow import (VelocityMLP, VelocityConv, interpolate, solve_flow, SOLVERS, 
                                level_vertices, dequantise, snap_to_vertices)
 
 # %% auto #0
-__all__ = ['PRESETS', 'CONV_NET', 'INPUT_RANGE', 'MAX_STD', 'flow_inputs', 'flow_batch', 'image_shape_of', 'ImageVelocity',
-           'MIRI', 'miri_config', 'level_offsets', 'read_levels', 'run_miri', 'point_of_draws']
+__all__ = ['PRESETS', 'CONV_NET', 'INPUT_RANGE', 'MAX_STD', 'LEVEL_STARTS', 'flow_inputs', 'flow_batch', 'image_shape_of',
+           'ImageVelocity', 'MIRI', 'miri_config', 'level_offsets', 'read_levels', 'run_miri', 'point_of_draws']
 
 # %% ../nbs/10_miri.ipynb #0ef7d4a7
 def flow_inputs(z:torch.Tensor,    # current points on the paths, batch x d (their missing coordinates are used)
@@ -300,18 +300,22 @@ def _observed_freq(X, M, blocks) -> list:
         out.append(n / n.sum() if n.sum() else np.full(b - a, 1 / (b - a)))
     return out
 
+LEVEL_STARTS = 5  # random starts behind each row's level probabilities in rule 5's target
+
 def _level_probs(net, X, M, pool, rows, block, c, generator, hide=False) -> np.ndarray:
-    "Mean over `rows` of the field's level probabilities for `block` at t = 0 (x0 + v(x0, 0) read as 2p - 1), one start each; `hide`: the block masked first."
+    "Mean over `rows` of the field's level probabilities for `block` at t = 0 (x0 + v(x0, 0) read as 2p - 1), `LEVEL_STARTS` starts each; `hide`: the block masked first."
     a, b = block; P = 0.0
     for s in range(0, len(rows), c["inference_batch"]):
         r = rows[s:s + c["inference_batch"]]
         m = M[r].clone()
         if hide: m[:, a:b] = 0
-        z0 = dequantise(pool[torch.randint(0, len(pool), (len(r),), device=X.device, generator=generator)], c["categorical_blocks"], generator)
-        v = net(flow_inputs(z0, X[r].clamp(-INPUT_RANGE, INPUT_RANGE), m, "clean"), torch.zeros(len(r), device=X.device))
-        p = ((z0 + v)[:, a:b].clamp(-1, 1).double() + 1) / 2
-        P = P + (p / p.sum(1, keepdim=True).clamp_min(1e-12)).sum(0)
-    return (P / len(rows)).cpu().numpy()
+        seen = X[r].clamp(-INPUT_RANGE, INPUT_RANGE)
+        for _ in range(LEVEL_STARTS):
+            z0 = dequantise(pool[torch.randint(0, len(pool), (len(r),), device=X.device, generator=generator)], c["categorical_blocks"], generator)
+            v = net(flow_inputs(z0, seen, m, "clean"), torch.zeros(len(r), device=X.device))
+            p = ((z0 + v)[:, a:b].clamp(-1, 1).double() + 1) / 2
+            P = P + (p / p.sum(1, keepdim=True).clamp_min(1e-12)).sum(0)
+    return (P / (LEVEL_STARTS * len(rows))).cpu().numpy()
 
 def _level_targets(net, X, M, pool, c, generator, todo) -> list:
     "Per categorical block, the levels' target frequencies among the ODE's holes: observed frequencies plus the field's shift from the observed rows to the holes."
