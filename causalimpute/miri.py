@@ -17,7 +17,8 @@ from .flow import (VelocityMLP, VelocityConv, interpolate, solve_flow, SOLVERS, 
 
 # %% auto #0
 __all__ = ['PRESETS', 'CONV_NET', 'INPUT_RANGE', 'MAX_STD', 'LEVEL_STARTS', 'flow_inputs', 'flow_batch', 'image_shape_of',
-           'ImageVelocity', 'MIRI', 'miri_config', 'level_offsets', 'read_levels', 'run_miri', 'point_of_draws']
+           'ImageVelocity', 'MIRI', 'miri_config', 'level_offsets', 'read_levels', 'level_probabilities', 'run_miri',
+           'point_of_draws']
 
 # %% ../nbs/10_miri.ipynb #0ef7d4a7
 def flow_inputs(z:torch.Tensor,    # current points on the paths, batch x d (their missing coordinates are used)
@@ -302,20 +303,31 @@ def _observed_freq(X, M, blocks) -> list:
 
 LEVEL_STARTS = 5  # random starts behind each row's level probabilities in rule 5's target
 
-def _level_probs(net, X, M, pool, rows, block, c, generator, hide=False) -> np.ndarray:
-    "Mean over `rows` of the field's level probabilities for `block` at t = 0 (x0 + v(x0, 0) read as 2p - 1), `LEVEL_STARTS` starts each; `hide`: the block masked first."
-    a, b = block; P = 0.0
+@torch.no_grad()
+def level_probabilities(net,             # a clean-conditioned velocity field (MIRI's `net_`)
+                        X:torch.Tensor,  # rows of the design, observed coordinates filled (others are not read)
+                        M:torch.Tensor,  # their design mask (1 observed)
+                        pool:torch.Tensor, # the table the starts are drawn from (MIRI's `pool_`)
+                        rows:torch.Tensor, # indices of the rows to read
+                        block,           # (start, stop) of the categorical block
+                        c:dict,          # the settings (`miri_config`): categorical blocks, inference batch
+                        generator:torch.Generator, # source of the starts
+                        hide=False,      # mask the block first (ask an observed row as if it were a hole)
+                        n_starts:int=LEVEL_STARTS, # random starts averaged per row
+                       ) -> torch.Tensor: # rows x K level probabilities (float64), each row summing to 1
+    "The field's level probabilities for `block` at t = 0: x0 + v(x0, 0) = E[x1 | condition] read as 2p - 1, clipped, averaged over starts."
+    a, b = block; out = []
     for s in range(0, len(rows), c["inference_batch"]):
         r = rows[s:s + c["inference_batch"]]
         m = M[r].clone()
         if hide: m[:, a:b] = 0
-        seen = X[r].clamp(-INPUT_RANGE, INPUT_RANGE)
-        for _ in range(LEVEL_STARTS):
+        seen, P = X[r].clamp(-INPUT_RANGE, INPUT_RANGE), 0.0
+        for _ in range(n_starts):
             z0 = dequantise(pool[torch.randint(0, len(pool), (len(r),), device=X.device, generator=generator)], c["categorical_blocks"], generator)
-            v = net(flow_inputs(z0, seen, m, "clean"), torch.zeros(len(r), device=X.device))
-            p = ((z0 + v)[:, a:b].clamp(-1, 1).double() + 1) / 2
-            P = P + (p / p.sum(1, keepdim=True).clamp_min(1e-12)).sum(0)
-    return (P / (LEVEL_STARTS * len(rows))).cpu().numpy()
+            p = ((z0 + net(flow_inputs(z0, seen, m, "clean"), torch.zeros(len(r), device=X.device)))[:, a:b].clamp(-1, 1).double() + 1) / 2
+            P = P + p / p.sum(1, keepdim=True).clamp_min(1e-12)
+        out.append(P / n_starts)
+    return torch.cat(out) if out else torch.zeros(0, b - a, dtype=torch.float64, device=X.device)
 
 def _level_targets(net, X, M, pool, c, generator, todo) -> list:
     "Per categorical block, the levels' target frequencies among the ODE's holes: observed frequencies plus the field's shift from the observed rows to the holes."
@@ -323,8 +335,9 @@ def _level_targets(net, X, M, pool, c, generator, todo) -> list:
     for f, (a, b) in zip(_observed_freq(X, M, c["categorical_blocks"]), c["categorical_blocks"]):
         hole = todo[M[todo, a] < 1]; seen = torch.nonzero(M[:, a] > 0).reshape(-1)
         if c["conditioning"] != "clean" or not len(hole) or not len(seen): out.append(f); continue   # the identity needs an independent start
-        t = np.clip(f + _level_probs(net, X, M, pool, hole, (a, b), c, generator)
-                    - _level_probs(net, X, M, pool, seen, (a, b), c, generator, hide=True), 0, None)
+        shift = (level_probabilities(net, X, M, pool, hole, (a, b), c, generator).mean(0)
+                 - level_probabilities(net, X, M, pool, seen, (a, b), c, generator, hide=True).mean(0))
+        t = np.clip(f + shift.cpu().numpy(), 0, None)
         out.append(t / t.sum() if t.sum() > 0 else f)
     return out
 
