@@ -5,10 +5,11 @@ are saved, except cells flagged `slow` or `gpu` (their saved outputs are kept as
 
 `--cells` also runs the slow or gpu cells with those cell ids (a new experiment, and the slow cells that define what it uses).
 
-It stops at the first cell that raises and leaves that notebook unchanged, printing the error. (`make experiments` runs the
+It stops at the first cell that raises and leaves that notebook unchanged, printing the error. A notebook edited on disk while it
+ran is not overwritten either: the run's copy is saved to a temporary file whose path is printed, and the tool exits with an error. (`make experiments` runs the
 experiment chapters whole through nbconvert; this is for the chapters, whose slow cells are minutes-long runs kept as they are.)
 """
-import argparse, sys, time
+import argparse, hashlib, sys, tempfile, time
 from pathlib import Path
 
 
@@ -28,6 +29,7 @@ def run(path: Path, skip=("slow", "gpu"), timeout=3600, cells=()) -> float:
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
     t0 = time.perf_counter()
@@ -39,6 +41,10 @@ def run(path: Path, skip=("slow", "gpu"), timeout=3600, cells=()) -> float:
             except CellExecutionError as e:
                 sys.stderr.write(str(e)[-4000:] + "\n")
                 raise SystemExit(f"run_nb: {path.name} failed in cell {i}; the notebook was not changed")
+    if hashlib.sha256(path.read_bytes()).hexdigest() != before:     # edited while it ran: keep the edit, not the run
+        fd, side = tempfile.mkstemp(prefix=path.stem + ".", suffix=".ipynb")
+        with open(fd, "w", encoding="utf-8") as f: nbformat.write(nb, f)
+        raise SystemExit(f"run_nb: {path.name} changed on disk while it ran; it was left as it is now and this run was saved to {side}")
     nbformat.write(nb, path)
     return time.perf_counter() - t0
 
