@@ -7,7 +7,8 @@ they pooled their noise and held a row's copies out together: `sim_pooled 100 10
 `wine_sub_hc3 100 10`; and again after chapter 7 chained them: `sim_chained 100 10` (bootstrap and residual draws as run),
 `sim_default_chained 100 10`, `wine_sub_chained`, `wine_sub_hc3_chained` (bootstrap) and `wine_sub_residual`, `wine_sub_hc3_residual` in the
 population study, `wine_chained` (bootstrap) and `wine_chained_residual` in the whole-table one; MIRI's bootstrap draws from a regression
-start, `init="mice", min_batches=100`, in the population study with HC3 errors: `wine_sub_hc3_miri_start`) runs repetitions 0-9, 10-19, ...
+start, `init="mice", min_batches=100`, in the population study with HC3 errors: `wine_sub_hc3_miri_start`; and from that start with
+batches of 64 at 5e-3, chapter 12's candidate default: `wine_sub_hc3_miri_start_64`) runs repetitions 0-9, 10-19, ...
 of a study -- the same repetitions as one `coverage(..., n_reps=100)` call -- in 2 worker processes, skipping batches already saved
 under bench/coverage/batches/; `python tools/run_coverage.py combine` writes bench/coverage/{simulation,wine_quality_red}.csv, the
 tables chapter 10a reads, and replaces the re-run strategies' rows of bench/coverage/wine_subsamples{,_hc3}.csv (which the chapter's
@@ -53,7 +54,7 @@ if sys.argv[1] == "combine":
                            "sim_chained", "sim_default_chained"])
     combine("wine_quality_red", ["wine_quality_red", "wine_residual", "wine_miri_bootstrap", "wine_miracle", "wine_chained", "wine_chained_residual"])
     for table, part in [("wine_subsamples", "wine_sub"), ("wine_subsamples_hc3", "wine_sub_hc3")]:   # later parts replace earlier ones
-        for p in (part, f"{part}_chained", f"{part}_residual", f"{part}_miri_start"): replace_rows(table, p)
+        for p in (part, f"{part}_chained", f"{part}_residual", f"{part}_miri_start", f"{part}_miri_start_64"): replace_rows(table, p)
     sys.exit()
 which = sys.argv[1]; n_reps = int(sys.argv[2]); batch = int(sys.argv[3])
 out.mkdir(parents=True, exist_ok=True)
@@ -94,7 +95,8 @@ else:
                   "wine_miracle": {"single: MIRACLE": g['wsingle']("miracle", **AS_RUN), **boot},
                   "wine_residual": resid, "wine_chained": boot, "wine_chained_residual": resid,
                   **{f"wine_sub{e}{k}": v for e in ("", "_hc3") for k, v in [("", boot), ("_chained", boot), ("_residual", resid)]},
-                  "wine_sub_hc3_miri_start": g['miri_start'](fit)}[which]   # MIRI from the chapter's regression start (MIRI_START)
+                  "wine_sub_hc3_miri_start": g['miri_start'](fit),          # MIRI from the chapter's regression start (MIRI_START)
+                  "wine_sub_hc3_miri_start_64": g['miri_start_64'](fit)}[which]   # and from it with chapter 12's batches (MIRI_START_64)
 for s0 in range(0, n_reps, batch):
     f = out / f"{which}_{s0:03d}.csv"
     if f.exists(): continue
