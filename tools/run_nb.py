@@ -6,8 +6,9 @@ are saved, except cells flagged `slow` or `gpu` (their saved outputs are kept as
 `--cells` also runs the slow or gpu cells with those cell ids (a new experiment, and the slow cells that define what it uses).
 
 It stops at the first cell that raises and leaves that notebook unchanged, printing the error. A notebook edited on disk while it
-ran is not overwritten either: the run's copy is saved to a temporary file whose path is printed, and the tool exits with an error. (`make experiments` runs the
-experiment chapters whole through nbconvert; this is for the chapters, whose slow cells are minutes-long runs kept as they are.)
+ran is not overwritten either: the run's copy is saved to a temporary file whose path is printed, and the tool exits with an error.
+(`make experiments` runs the experiment chapters whole through nbconvert; this is for the chapters, whose slow cells are
+minutes-long runs kept as they are.)
 """
 import argparse, hashlib, sys, tempfile, time
 from pathlib import Path
