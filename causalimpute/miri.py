@@ -16,9 +16,9 @@ from .flow import (VelocityMLP, VelocityConv, interpolate, solve_flow, SOLVERS, 
                                level_vertices, dequantise, snap_to_vertices)
 
 # %% auto #0
-__all__ = ['PRESETS', 'CONV_NET', 'INPUT_RANGE', 'MAX_STD', 'LEVEL_STARTS', 'flow_inputs', 'flow_batch', 'image_shape_of',
-           'ImageVelocity', 'MIRI', 'miri_config', 'level_offsets', 'read_levels', 'level_probabilities', 'run_miri',
-           'point_of_draws']
+__all__ = ['PRESETS', 'AUTO_INIT_COLUMNS', 'CONV_NET', 'INPUT_RANGE', 'MAX_STD', 'LEVEL_STARTS', 'flow_inputs', 'flow_batch',
+           'image_shape_of', 'ImageVelocity', 'MIRI', 'miri_config', 'level_offsets', 'read_levels',
+           'level_probabilities', 'run_miri', 'point_of_draws']
 
 # %% ../nbs/10_miri.ipynb #0ef7d4a7
 def flow_inputs(z:torch.Tensor,    # current points on the paths, batch x d (their missing coordinates are used)
@@ -53,11 +53,15 @@ def flow_batch(X:torch.Tensor,    # the current imputed table as the flow's desi
 
 # %% ../nbs/10_miri.ipynb #442ad816
 PRESETS = {
-    "default":   dict(n_rounds=10, n_epochs=30, n_epochs_first=100, min_batches=0, batch_size=256, hidden=128, depth=3, n_freq=8, lr=2e-3, lr_decay=True,
-                      solver="heun", n_steps=12, warm_start=True, conditioning="clean", init="noise", clip=1.0, cpu_threads=1),
-    "reference": dict(n_rounds=10, n_epochs=100, n_epochs_first=None, min_batches=0, batch_size=100, hidden=1001, depth=3, n_freq=0, lr=1e-2, lr_decay=False,
-                      solver="euler", n_steps=100, warm_start=False, conditioning="reference", init="noise", clip=None, cpu_threads=None),
+    "default":   dict(n_rounds=10, n_epochs=30, n_epochs_first=100, min_batches=0, batch_size=256, epoch_batches=0, hidden=128, depth=3, n_freq=8,
+                      lr=2e-3, lr_decay=True, solver="heun", n_steps=12, warm_start=True, conditioning="clean", init="noise", clip=1.0, cpu_threads=1),
+    "accurate":  dict(n_rounds=10, n_epochs=30, n_epochs_first=100, min_batches=0, batch_size=64, epoch_batches=64, hidden=128, depth=3, n_freq=8,
+                      lr=5e-3, lr_decay=True, solver="heun", n_steps=12, warm_start=True, conditioning="clean", init="auto", clip=1.0, cpu_threads=1),
+    "reference": dict(n_rounds=10, n_epochs=100, n_epochs_first=None, min_batches=0, batch_size=100, epoch_batches=0, hidden=1001, depth=3, n_freq=0,
+                      lr=1e-2, lr_decay=False, solver="euler", n_steps=100, warm_start=False, conditioning="reference", init="noise", clip=None,
+                      cpu_threads=None),
 }
+AUTO_INIT_COLUMNS = 32  # init="auto": chained equations (`init="mice"`) up to this many columns, noise beyond
 
 # %% ../nbs/10_miri.ipynb #ae790e19
 CONV_NET = {"default": dict(hidden=32, depth=3), "reference": dict(hidden=64, depth=4)}   # channels, residual blocks (velocity="conv")
@@ -119,12 +123,13 @@ class MIRI(Imputer):
     "Mutual-information-reducing iterations: impute from the current table's conditionals, learned by a rectified flow, round after round."
     handles_categorical = True
     def __init__(self,
-                 preset="default",     # "default" (fast) or "reference" (the published settings); the arguments below override it
+                 preset="default",     # "default" (fast), "accurate" (a regression start, smaller batches: lower error, 2-6x the time) or "reference" (the published settings); the arguments below override it
                  n_rounds=None,        # MIRI rounds (reimputations)
                  n_epochs=None,        # training epochs per round
                  n_epochs_first=None,  # epochs of the first round when warm-starting (None: n_epochs)
                  min_batches=None,     # training batches a round of `n_epochs` makes at least: a small table's rounds get more epochs (0: off)
                  batch_size=None,      # rows per training batch
+                 epoch_batches=None,   # batches an epoch makes at most: a larger table's batches grow past `batch_size` (0: off)
                  velocity="mlp",       # velocity network: "mlp" (tables) or "conv" (images: residual 3x3 convolutions, needs `image_shape`)
                  image_shape=None,     # one row as an image: (height, width) or (channels, height, width), C-order flattening; product = columns
                  hidden=None,          # width of the MLP's hidden layers; with velocity="conv", channels of the feature maps (multiple of 8)
@@ -136,7 +141,7 @@ class MIRI(Imputer):
                  n_steps=None,         # ODE steps per imputation
                  warm_start=None,      # keep network and optimiser across rounds (False: fresh ones every round, as the reference)
                  conditioning=None,    # "clean" (same inputs in training and imputation) or "reference"
-                 init=None,            # initial fill: "noise" (N(0,1) in standardised units) or an imputer name, e.g. "mean", "knn"
+                 init=None,            # initial fill: "noise" (N(0,1) in standardised units), an imputer name, e.g. "mean", "mice", or "auto" ("mice" up to `AUTO_INIT_COLUMNS` columns, "noise" beyond)
                  clip=None,            # gradient-norm clipping (None: off)
                  cpu_threads=None,     # torch threads while fitting on a CPU (None: unchanged)
                  inference_batch=8192, # rows per chunk when solving the ODE
@@ -149,7 +154,7 @@ class MIRI(Imputer):
                  categorical=None,     # columns to treat as categorical besides category, bool and text ones (names or positions)
                 ):
         self.preset, self.n_rounds, self.n_epochs, self.n_epochs_first, self.batch_size = preset, n_rounds, n_epochs, n_epochs_first, batch_size
-        self.min_batches = min_batches
+        self.min_batches, self.epoch_batches = min_batches, epoch_batches
         self.velocity, self.image_shape = velocity, image_shape
         self.hidden, self.depth, self.n_freq, self.lr, self.lr_decay = hidden, depth, n_freq, lr, lr_decay
         self.solver, self.n_steps = solver, n_steps
@@ -165,12 +170,13 @@ def _check_config(c):
     check_int(c["cpu_threads"], "cpu_threads", none_ok=True)
     check_int(c["n_freq"], "n_freq", low=0)
     check_int(c["min_batches"], "min_batches", low=0)
+    check_int(c["epoch_batches"], "epoch_batches", low=0)
     check_real(c["lr"], "lr", low=0, low_open=True)
     check_real(c["clip"], "clip", low=0, low_open=True, none_ok=True)
     check_choice(c["solver"], "solver", tuple(SOLVERS))
     check_choice(c["conditioning"], "conditioning", ("clean", "reference"))
     for k in ("warm_start", "lr_decay", "match_levels"): check_bool(c[k], k)
-    if not isinstance(c["init"], str): raise ValueError(f"init must be 'noise' or an imputer name, got {c['init']!r}")
+    if not isinstance(c["init"], str): raise ValueError(f"init must be 'noise', 'auto' or an imputer name, got {c['init']!r}")
     if c["velocity"] == "conv" and c["hidden"] % 8:
         raise ValueError(f"hidden must be a multiple of 8 with velocity='conv' (channels of GroupNorm(8, .)), got {c['hidden']!r}")
 
@@ -211,12 +217,19 @@ def _cosine_to_tenth(opt, n_steps):
     return torch.optim.lr_scheduler.LambdaLR(opt, lambda k: 0.1 + 0.45 * (1 + math.cos(math.pi * k / n_steps)))
 
 # %% ../nbs/10_miri.ipynb #026dee47
+def _round_batch(n_rows:int, # rows the round trains on
+                 c:dict,     # the settings: `batch_size`, `epoch_batches`
+                )->int:      # rows per batch in the round
+    "`c['batch_size']`, raised so that an epoch over `n_rows` rows makes at most `c['epoch_batches']` batches (0: never raised)."
+    k = c.get("epoch_batches", 0)
+    return max(c["batch_size"], -(-n_rows // k)) if k else c["batch_size"]
+
 def _round_epochs(n_epochs:int, # the round's epochs as configured (`n_epochs`, or `n_epochs_first` for a warm start's first round)
                   n_rows:int,   # rows the round trains on
-                  c:dict,       # the settings: `n_epochs`, `batch_size`, `min_batches`
+                  c:dict,       # the settings: `n_epochs`, `batch_size`, `epoch_batches`, `min_batches`
                  )->int:        # the epochs the round runs
     "`n_epochs`, raised by the factor that makes a round of `c['n_epochs']` epochs train on at least `c['min_batches']` batches."
-    per_epoch = -(-n_rows // c["batch_size"])                                        # ceiling divisions, in integers
+    per_epoch = -(-n_rows // _round_batch(n_rows, c))                                     # ceiling divisions, in integers
     return max(n_epochs, -(-n_epochs * c.get("min_batches", 0) // (c["n_epochs"] * per_epoch)))
 
 def _train_round(net, opt, X, M, c, n_epochs, rnd, history, generator):
@@ -224,11 +237,11 @@ def _train_round(net, opt, X, M, c, n_epochs, rnd, history, generator):
     if c["conditioning"] == "reference": rows = torch.arange(len(X), device=X.device)   # the reference trains on every row
     else: rows = torch.nonzero((M < 1).any(1) & (M > 0).any(1)).reshape(-1)        # rows with a hole and a condition
     if len(rows) == 0: return 0
-    n_epochs = _round_epochs(n_epochs, len(rows), c)
+    n_epochs, size = _round_epochs(n_epochs, len(rows), c), _round_batch(len(rows), c)
     def epoch(g):                                                                  # the rows in a random order, in batches
-        for b in rows[torch.randperm(len(rows), device=X.device, generator=g)].split(c["batch_size"]):
+        for b in rows[torch.randperm(len(rows), device=X.device, generator=g)].split(size):
             yield flow_batch(X, M, b, c["conditioning"], g, c.get("categorical_blocks", ()))
-    sched = _cosine_to_tenth(opt, n_epochs * math.ceil(len(rows) / c["batch_size"])) if c["lr_decay"] else None
+    sched = _cosine_to_tenth(opt, n_epochs * math.ceil(len(rows) / size)) if c["lr_decay"] else None
     losses = train_flow(net, opt, epoch, n_epochs, sched, c["clip"], generator)
     history.extend((rnd, ep, loss) for ep, loss in enumerate(losses) if math.isfinite(loss))
     if not math.isfinite(losses[-1]):
@@ -366,9 +379,10 @@ def _solve(net, X, M, pool, c, generator,
 
 # %% ../nbs/10_miri.ipynb #eff76e80
 def _initial_fill(Z, mask, c, seed, generator, encoder=None):
-    "Round 0's table, as the flow's design: observed entries of `Z`; holes filled with noise (N(0, 1); a level: an observed one) or by `c['init']`."
+    "Round 0's table, as the flow's design: observed entries of `Z`; holes filled with noise (N(0, 1); a level: an observed one) or by `c['init']` ('auto': by chained equations up to `AUTO_INIT_COLUMNS` columns, noise beyond)."
+    init = ("mice" if Z.shape[1] <= AUTO_INIT_COLUMNS else "noise") if c["init"] == "auto" else c["init"]
     D, mD, blocks = _to_design(Z, encoder), _expand_mask(mask, encoder), c.get("categorical_blocks", ())
-    if c["init"] == "noise":
+    if init == "noise":
         noise = torch.randn(D.shape, dtype=torch.float64, device=generator.device, generator=generator).cpu().numpy()
         fill = np.where(mD, D, noise)
         for j, (a, b) in zip(np.flatnonzero(encoder.categorical) if blocks else [], blocks):   # a categorical hole: the level of a random
@@ -377,8 +391,8 @@ def _initial_fill(Z, mask, c, seed, generator, encoder=None):
             fill[miss, a:b] = level_vertices(torch.as_tensor(Z[obs[pick], j]), b - a, torch.float64).numpy()
         return fill
     cat = [] if encoder is None else np.flatnonzero(encoder.categorical).tolist()
-    try: base = make_imputer(c["init"], seed=seed, verbose=False, **({"categorical": cat} if cat else {}))
-    except ValueError as e: raise ValueError(f"init={c['init']!r} is neither 'noise' nor a known imputer: {e}") from None
+    try: base = make_imputer(init, seed=seed, verbose=False, **({"categorical": cat} if cat else {}))
+    except ValueError as e: raise ValueError(f"init={init!r} is neither 'noise', 'auto' nor a known imputer: {e}") from None
     return np.where(mD, D, _to_design(np.asarray(base.fit_transform(Z), dtype=np.float64), encoder))
 
 # %% ../nbs/10_miri.ipynb #e92599e7
