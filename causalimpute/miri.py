@@ -64,7 +64,7 @@ PRESETS = {
 AUTO_INIT_COLUMNS = 32  # init="auto": chained equations (`init="mice"`) up to this many columns, noise beyond
 
 # %% ../nbs/10_miri.ipynb #ae790e19
-CONV_NET = {"default": dict(hidden=32, depth=3), "reference": dict(hidden=64, depth=4)}   # channels, residual blocks (velocity="conv")
+CONV_NET = {"default": dict(hidden=32, depth=3), "accurate": dict(hidden=32, depth=3), "reference": dict(hidden=64, depth=4)}   # channels, residual blocks (velocity="conv")
 
 def image_shape_of(image_shape, # one image: (height, width) or (channels, height, width), positive integers
                    d:int,       # number of features (columns) of the table: the image's number of pixels must equal it
@@ -123,7 +123,7 @@ class MIRI(Imputer):
     "Mutual-information-reducing iterations: impute from the current table's conditionals, learned by a rectified flow, round after round."
     handles_categorical = True
     def __init__(self,
-                 preset="default",     # "default" (fast), "accurate" (a regression start, smaller batches: lower error, 2-6x the time) or "reference" (the published settings); the arguments below override it
+                 preset="default",     # "default" (fast), "accurate" (a regression start, smaller batches: lower error, 1.1-6.3x the time) or "reference" (the published settings); the arguments below override it
                  n_rounds=None,        # MIRI rounds (reimputations)
                  n_epochs=None,        # training epochs per round
                  n_epochs_first=None,  # epochs of the first round when warm-starting (None: n_epochs)
