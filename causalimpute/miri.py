@@ -55,16 +55,16 @@ def flow_batch(X:torch.Tensor,    # the current imputed table as the flow's desi
 PRESETS = {
     "default":   dict(n_rounds=10, n_epochs=30, n_epochs_first=100, min_batches=0, batch_size=256, epoch_batches=0, hidden=128, depth=3, n_freq=8,
                       lr=2e-3, lr_decay=True, solver="heun", n_steps=12, warm_start=True, conditioning="clean", init="noise", clip=1.0, cpu_threads=1),
-    "accurate":  dict(n_rounds=10, n_epochs=30, n_epochs_first=100, min_batches=0, batch_size=64, epoch_batches=64, hidden=128, depth=3, n_freq=8,
-                      lr=5e-3, lr_decay=True, solver="heun", n_steps=12, warm_start=True, conditioning="clean", init="auto", clip=1.0, cpu_threads=1),
-    "reference": dict(n_rounds=10, n_epochs=100, n_epochs_first=None, min_batches=0, batch_size=100, epoch_batches=0, hidden=1001, depth=3, n_freq=0,
-                      lr=1e-2, lr_decay=False, solver="euler", n_steps=100, warm_start=False, conditioning="reference", init="noise", clip=None,
-                      cpu_threads=None),
 }
+PRESETS["accurate"] = {**PRESETS["default"], "batch_size": 64, "epoch_batches": 64, "lr": 5e-3, "init": "auto"}   # chapter 12's regression start
+PRESETS["reference"] = dict(n_rounds=10, n_epochs=100, n_epochs_first=None, min_batches=0, batch_size=100, epoch_batches=0, hidden=1001, depth=3,
+                            n_freq=0, lr=1e-2, lr_decay=False, solver="euler", n_steps=100, warm_start=False, conditioning="reference", init="noise",
+                            clip=None, cpu_threads=None)
 AUTO_INIT_COLUMNS = 32  # init="auto": chained equations (`init="mice"`) up to this many columns, noise beyond
 
 # %% ../nbs/10_miri.ipynb #ae790e19
-CONV_NET = {"default": dict(hidden=32, depth=3), "accurate": dict(hidden=32, depth=3), "reference": dict(hidden=64, depth=4)}   # channels, residual blocks (velocity="conv")
+CONV_NET = {"default": dict(hidden=32, depth=3), "reference": dict(hidden=64, depth=4)}   # channels, residual blocks (velocity="conv")
+CONV_NET["accurate"] = CONV_NET["default"]
 
 def image_shape_of(image_shape, # one image: (height, width) or (channels, height, width), positive integers
                    d:int,       # number of features (columns) of the table: the image's number of pixels must equal it
@@ -229,7 +229,7 @@ def _round_epochs(n_epochs:int, # the round's epochs as configured (`n_epochs`, 
                   c:dict,       # the settings: `n_epochs`, `batch_size`, `epoch_batches`, `min_batches`
                  )->int:        # the epochs the round runs
     "`n_epochs`, raised by the factor that makes a round of `c['n_epochs']` epochs train on at least `c['min_batches']` batches."
-    per_epoch = -(-n_rows // _round_batch(n_rows, c))                                     # ceiling divisions, in integers
+    per_epoch = -(-n_rows // _round_batch(n_rows, c))                               # ceiling divisions, in integers
     return max(n_epochs, -(-n_epochs * c.get("min_batches", 0) // (c["n_epochs"] * per_epoch)))
 
 def _train_round(net, opt, X, M, c, n_epochs, rnd, history, generator):
