@@ -71,15 +71,16 @@ for c in nb.cells:
     if 'make_data =' in s: break
 from causalimpute.multiple_imputation import coverage as cov
 AS_RUN = g['MIRACLE_AS_RUN']                                  # MIRACLE as the committed studies ran it (its defaults then)
+MIRI_RUN = g['MIRI_AS_RUN']                                  # and MIRI (preset="fast", its default then)
 if not which.startswith('wine'):                              # the simulation: each study's strategies
     single, multiple = g['single'], g['multiple']
     point, boot = {"single: MIRACLE": single("miracle", **AS_RUN)}, {"multiple: MIRACLE bootstrap (m=10)": multiple("miracle", **AS_RUN)}
     resid = {"multiple: MIRACLE residual (m=10)": multiple("miracle", draws="residual", **AS_RUN)}
     default = {"multiple: MIRACLE default bootstrap (m=10)": multiple("miracle")}          # today's defaults: auto, tuned
-    strategies = {"simulation": {**g['STRATEGIES'], "single: MissForest": single("missforest"), **point, "multiple: MIRI (m=10)": multiple("miri"), **resid},
+    strategies = {"simulation": {**g['STRATEGIES'], "single: MissForest": single("missforest"), **point, "multiple: MIRI (m=10)": multiple("miri", **MIRI_RUN), **resid},
                   "sim_miracle": {**point, **resid},                                      # re-run after issue 16's changes
                   "sim_default": {"single: MIRACLE default": single("miracle"), **default},
-                  "bootstrap": boot, "miri_bootstrap": {"multiple: MIRI bootstrap (m=10)": multiple("miri", draws="bootstrap")},
+                  "bootstrap": boot, "miri_bootstrap": {"multiple: MIRI bootstrap (m=10)": multiple("miri", draws="bootstrap", **MIRI_RUN)},
                   "sim_pooled": boot, "sim_default_pooled": default,                      # re-run after chapter 7 pooled the noise, held copies out
                   "sim_chained": {**boot, **resid}, "sim_default_chained": default,     # and after it chained the draws
                   "sim_miri_accurate": {"multiple: MIRI accurate bootstrap (m=10)": multiple("miri", draws="bootstrap", preset="accurate")}}[which]
@@ -93,7 +94,7 @@ else:
         make, fit = g['wine_sample'], g['wine_ols_hc3'] if which.startswith('wine_sub_hc3') else g['wine_ols']
     boot = {"multiple: MIRACLE bootstrap (m=10)": g['wmultiple']("miracle", fit, **AS_RUN)}
     resid = {"multiple: MIRACLE residual (m=10)": g['wmultiple']("miracle", fit, draws="residual", **AS_RUN)}
-    strategies = {"wine_quality_red": g['wine_strategies'], "wine_miri_bootstrap": {"multiple: MIRI bootstrap (m=10)": g['wmultiple']("miri", draws="bootstrap")},
+    strategies = {"wine_quality_red": g['wine_strategies'], "wine_miri_bootstrap": {"multiple: MIRI bootstrap (m=10)": g['wmultiple']("miri", draws="bootstrap", **MIRI_RUN)},
                   "wine_miracle": {"single: MIRACLE": g['wsingle']("miracle", **AS_RUN), **boot},
                   "wine_residual": resid, "wine_chained": boot, "wine_chained_residual": resid,
                   **{f"wine_sub{e}{k}": v for e in ("", "_hc3") for k, v in [("", boot), ("_chained", boot), ("_residual", resid)]},
