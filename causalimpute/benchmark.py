@@ -536,7 +536,7 @@ ONE_TRAINING = ("one training", "miracle", dict(baseline="mean", tune=None))   #
 SPEED_RUNS = {  # what `make bench` times, as `time_fits(**SPEED_RUNS[name], out=f"bench/{name}")`
     "miracle_speed": dict(methods=[ONE_TRAINING], tables=[(1000, 12), (1000, 20), (1000, 10), (1000, 50), (10000, 12)],
                           mechanism="MAR", ampute_kwargs=dict(p_obs=0.5)),
-    "miri_speed": dict(methods=[("default", "miri", {}), ("reference", "miri", dict(preset="reference", n_epochs=10))],
+    "miri_speed": dict(methods=[("default", "miri", {}), ("fast", "miri", dict(preset="fast")), ("reference", "miri", dict(preset="reference", n_epochs=10))],
                        tables=["toy", "wine_quality_red"], columns=miri_budget),
     "scale": dict(methods=[ONE_TRAINING, "miri"], tables=["letter"], rows=[5000, 10000, 20000], fresh_process=True, transform=True),
     "miracle_scale": dict(methods=[ONE_TRAINING, ("400 epochs", "miracle", dict(baseline="mean", tune=None, max_steps=None)),
