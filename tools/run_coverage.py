@@ -2,14 +2,16 @@
 
 `python tools/run_coverage.py simulation 100 10` (then `bootstrap 100 10`, `miri_bootstrap 100 10`, `wine_quality_red 100 10`, `wine_miri_bootstrap 100 10`, `wine_miracle 100 10`;
 MIRACLE's strategies re-run at its current code: `sim_miracle 100 10`, `wine_residual 100 10`; MIRACLE at today's defaults,
-`baseline="auto", tune="penalty"`: `sim_default 100 10`; the others run it as `MIRACLE_AS_RUN`; MIRACLE's bootstrap draws re-run after
+`baseline="auto", tune="penalty"`: `sim_default 100 10`; the others run it as `MIRACLE_AS_RUN`, and MIRI as
+`MIRI_AS_RUN`, the fast preset it ran with; MIRACLE's bootstrap draws re-run after
 they pooled their noise and held a row's copies out together: `sim_pooled 100 10`, `sim_default_pooled 100 10`, and in the population study `wine_sub 100 10`,
 `wine_sub_hc3 100 10`; and again after chapter 7 chained them: `sim_chained 100 10` (bootstrap and residual draws as run),
 `sim_default_chained 100 10`, `wine_sub_chained`, `wine_sub_hc3_chained` (bootstrap) and `wine_sub_residual`, `wine_sub_hc3_residual` in the
 population study, `wine_chained` (bootstrap) and `wine_chained_residual` in the whole-table one; MIRI's bootstrap draws from a regression
 start, `init="mice", min_batches=100`, in the population study with HC3 errors: `wine_sub_hc3_miri_start`; and from that start with
 batches of 64 at 5e-3, chapter 12's candidate default: `wine_sub_hc3_miri_start_64`; MIRI's `preset="accurate"` (that
-setting as a preset) with bootstrap draws in the simulation: `sim_miri_accurate`) runs repetitions 0-9, 10-19, ...
+setting as a preset, the default since 2026-12-06) with bootstrap draws in the simulation: `sim_miri_accurate`, and its
+draws from one fit: `sim_miri_accurate_single`) runs repetitions 0-9, 10-19, ...
 of a study -- the same repetitions as one `coverage(..., n_reps=100)` call -- in 2 worker processes, skipping batches already saved
 under bench/coverage/batches/; `python tools/run_coverage.py combine` writes bench/coverage/{simulation,wine_quality_red}.csv, the
 tables chapter 10a reads, and replaces the re-run strategies' rows of bench/coverage/wine_subsamples{,_hc3}.csv (which the chapter's
@@ -52,7 +54,7 @@ def replace_rows(table, part):
 
 if sys.argv[1] == "combine":
     combine("simulation", ["simulation", "sim_miracle", "bootstrap", "miri_bootstrap", "sim_default", "sim_pooled", "sim_default_pooled",
-                           "sim_chained", "sim_default_chained", "sim_miri_accurate"])
+                           "sim_chained", "sim_default_chained", "sim_miri_accurate", "sim_miri_accurate_single"])
     combine("wine_quality_red", ["wine_quality_red", "wine_residual", "wine_miri_bootstrap", "wine_miracle", "wine_chained", "wine_chained_residual"])
     for table, part in [("wine_subsamples", "wine_sub"), ("wine_subsamples_hc3", "wine_sub_hc3")]:   # later parts replace earlier ones
         for p in (part, f"{part}_chained", f"{part}_residual", f"{part}_miri_start", f"{part}_miri_start_64"): replace_rows(table, p)
@@ -83,7 +85,8 @@ if not which.startswith('wine'):                              # the simulation: 
                   "bootstrap": boot, "miri_bootstrap": {"multiple: MIRI bootstrap (m=10)": multiple("miri", draws="bootstrap", **MIRI_RUN)},
                   "sim_pooled": boot, "sim_default_pooled": default,                      # re-run after chapter 7 pooled the noise, held copies out
                   "sim_chained": {**boot, **resid}, "sim_default_chained": default,     # and after it chained the draws
-                  "sim_miri_accurate": {"multiple: MIRI accurate bootstrap (m=10)": multiple("miri", draws="bootstrap", preset="accurate")}}[which]
+                  "sim_miri_accurate": {"multiple: MIRI accurate bootstrap (m=10)": multiple("miri", draws="bootstrap", preset="accurate")},
+                  "sim_miri_accurate_single": {"multiple: MIRI accurate (m=10)": multiple("miri", preset="accurate")}}[which]   # one fit's draws
     make, truth = g['make_data'], g['TRUE']
 else:
     src = next(c.source for c in nb.cells if 'def wine_holes' in c.source)   # the wine study's definitions (the slow cell after runs it)
