@@ -124,7 +124,7 @@ class MIRI(Imputer):
     "Mutual-information-reducing iterations: impute from the current table's conditionals, learned by a rectified flow, round after round."
     handles_categorical = True
     def __init__(self,
-                 preset="default",     # "default" (a regression start, batches of 64), "fast" (a noise start, batches of 256: 1/6-1/1.1 the time, higher error), "accurate" (= "default") or "reference" (the published settings); the arguments below override it
+                 preset="default",     # "default" (a regression start, batches of 64), "fast" (a noise start, batches of 256: 1.1-6.3x faster, higher error), "accurate" (= "default") or "reference" (the published settings); the arguments below override it
                  n_rounds=None,        # MIRI rounds (reimputations)
                  n_epochs=None,        # training epochs per round
                  n_epochs_first=None,  # epochs of the first round when warm-starting (None: n_epochs)
