@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_benchmark.ipynb #65f75b57
 from __future__ import annotations
-import hashlib, io, json, logging, os, pickle, subprocess, sys, tempfile, time, warnings
+import hashlib, importlib.util, io, json, logging, os, pickle, subprocess, sys, tempfile, time, warnings
 from itertools import product
 from pathlib import Path
 import numpy as np, pandas as pd
@@ -19,8 +19,9 @@ from .miri import PRESETS
 
 # %% auto #0
 __all__ = ['METRICS', 'HIGHER_IS_BETTER', 'DIGITS', 'ONE_TRAINING', 'SPEED_RUNS', 'score', 'measure', 'run_cell', 'make_grid',
-           'cell_key', 'run_benchmark', 'summarise', 'to_markdown', 'comparison_table', 'plot_results', 'write_results',
-           'fast_baselines', 'refinement_experiment', 'speed_data', 'time_fits', 'miri_budget']
+           'code_fingerprint', 'cell_key', 'run_benchmark', 'summarise', 'to_markdown', 'comparison_table',
+           'plot_results', 'write_results', 'fast_baselines', 'refinement_experiment', 'speed_data', 'time_fits',
+           'miri_budget']
 
 # %% ../nbs/12_benchmark.ipynb #542118ff
 def score(X_true,     # the complete true table (mixed welcome)
@@ -141,10 +142,19 @@ def make_grid(datasets,          # dataset names (`list_datasets`)
             for d, mech, r, (lab, name, kw), s in product(datasets, mechanisms, rates, specs, seeds) if _fits(name, d)]
 
 # %% ../nbs/12_benchmark.ipynb #d792fd93
-def cell_key(cell:dict, # a cell of `make_grid`
-            ) -> str:   # its cache file name
-    "A file name for a cell: readable prefix plus a hash of everything that defines it."
-    blob = json.dumps(cell, sort_keys=True, default=str)
+def code_fingerprint(folder:Path|None=None, # a folder of Python modules (None: this package's)
+                    ) -> str:               # 12 hex digits
+    "A hash of the modules' source: a cached result is reused only by the code that computed it."
+    folder = Path(folder) if folder is not None else Path(importlib.util.find_spec("causalimpute").origin).parent
+    h = hashlib.sha1()
+    for f in sorted(folder.glob("*.py")): h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:12]
+
+def cell_key(cell:dict,     # a cell of `make_grid`
+             code:str|None=None, # the code's fingerprint (None: `code_fingerprint()`, this package's)
+            ) -> str:       # its cache file name
+    "A file name for a cell: readable prefix plus a hash of everything that defines it, the code that computes it included."
+    blob = json.dumps({**cell, "code": code or code_fingerprint()}, sort_keys=True, default=str)
     h = hashlib.sha1(blob.encode()).hexdigest()[:12]
     return f"{cell['dataset']}_{cell['mechanism']}_{cell['rate']}_{cell['label']}_s{cell['seed']}_{h}.json"
 

@@ -10,8 +10,8 @@ they pooled their noise and held a row's copies out together: `sim_pooled 100 10
 population study, `wine_chained` (bootstrap) and `wine_chained_residual` in the whole-table one; MIRI's bootstrap draws from a regression
 start, `init="mice", min_batches=100`, in the population study with HC3 errors: `wine_sub_hc3_miri_start`; and from that start with
 batches of 64 at 5e-3, chapter 12's candidate default: `wine_sub_hc3_miri_start_64`; MIRI's `preset="accurate"` (that
-setting as a preset, the default since 2026-12-06) with bootstrap draws in the simulation: `sim_miri_accurate`, and its
-draws from one fit: `sim_miri_accurate_single`) runs repetitions 0-9, 10-19, ...
+setting as a preset, the default since 2026-12-06; both parts re-run after the default's start became one chain of chained
+equations) with bootstrap draws in the simulation: `sim_miri_accurate`, and its draws from one fit: `sim_miri_accurate_single`) runs repetitions 0-9, 10-19, ...
 of a study -- the same repetitions as one `coverage(..., n_reps=100)` call -- in 2 worker processes, skipping batches already saved
 under bench/coverage/batches/; `python tools/run_coverage.py combine` writes bench/coverage/{simulation,wine_quality_red}.csv, the
 tables chapter 10a reads, and replaces the re-run strategies' rows of bench/coverage/wine_subsamples{,_hc3}.csv (which the chapter's
