@@ -11,7 +11,8 @@ population study, `wine_chained` (bootstrap) and `wine_chained_residual` in the 
 start, `init="mice", min_batches=100`, in the population study with HC3 errors: `wine_sub_hc3_miri_start`; and from that start with
 batches of 64 at 5e-3, chapter 12's candidate default: `wine_sub_hc3_miri_start_64`; MIRI's `preset="accurate"` (that
 setting as a preset, the default since 2026-12-06; both parts re-run after the default's start became one chain of chained
-equations) with bootstrap draws in the simulation: `sim_miri_accurate`, and its draws from one fit: `sim_miri_accurate_single`) runs repetitions 0-9, 10-19, ...
+equations) with bootstrap draws in the simulation: `sim_miri_accurate`, and its draws from one fit: `sim_miri_accurate_single`;
+and that default with bootstrap draws in the population study with HC3 errors: `wine_sub_hc3_miri_default`) runs repetitions 0-9, 10-19, ...
 of a study -- the same repetitions as one `coverage(..., n_reps=100)` call -- in 2 worker processes, skipping batches already saved
 under bench/coverage/batches/; `python tools/run_coverage.py combine` writes bench/coverage/{simulation,wine_quality_red}.csv, the
 tables chapter 10a reads, and replaces the re-run strategies' rows of bench/coverage/wine_subsamples{,_hc3}.csv (which the chapter's
@@ -57,7 +58,7 @@ if sys.argv[1] == "combine":
                            "sim_chained", "sim_default_chained", "sim_miri_accurate", "sim_miri_accurate_single"])
     combine("wine_quality_red", ["wine_quality_red", "wine_residual", "wine_miri_bootstrap", "wine_miracle", "wine_chained", "wine_chained_residual"])
     for table, part in [("wine_subsamples", "wine_sub"), ("wine_subsamples_hc3", "wine_sub_hc3")]:   # later parts replace earlier ones
-        for p in (part, f"{part}_chained", f"{part}_residual", f"{part}_miri_start", f"{part}_miri_start_64"): replace_rows(table, p)
+        for p in (part, f"{part}_chained", f"{part}_residual", f"{part}_miri_start", f"{part}_miri_start_64", f"{part}_miri_default"): replace_rows(table, p)
     sys.exit()
 which = sys.argv[1]; n_reps = int(sys.argv[2]); batch = int(sys.argv[3])
 out.mkdir(parents=True, exist_ok=True)
@@ -102,7 +103,8 @@ else:
                   "wine_residual": resid, "wine_chained": boot, "wine_chained_residual": resid,
                   **{f"wine_sub{e}{k}": v for e in ("", "_hc3") for k, v in [("", boot), ("_chained", boot), ("_residual", resid)]},
                   "wine_sub_hc3_miri_start": g['miri_start'](fit),          # MIRI from the chapter's regression start (MIRI_START)
-                  "wine_sub_hc3_miri_start_64": g['miri_start_64'](fit)}[which]   # and from it with chapter 12's batches (MIRI_START_64)
+                  "wine_sub_hc3_miri_start_64": g['miri_start_64'](fit),    # and from it with chapter 12's batches (MIRI_START_64)
+                  "wine_sub_hc3_miri_default": g['miri_default'](fit)}[which]    # and the default since its start became one chain
 for s0 in range(0, n_reps, batch):
     f = out / f"{which}_{s0:03d}.csv"
     if f.exists(): continue
