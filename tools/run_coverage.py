@@ -13,7 +13,7 @@ batches of 64 at 5e-3, chapter 12's candidate default: `wine_sub_hc3_miri_start_
 setting as a preset, the default since 2026-12-06; both parts re-run after the default's start became one chain of chained
 equations) with bootstrap draws in the simulation: `sim_miri_accurate`, and its draws from one fit: `sim_miri_accurate_single`;
 and that default with bootstrap draws in the population study with HC3 errors: `wine_sub_hc3_miri_default`; the population drawn
-with replacement, HC3 errors: `wine_boot_hc3`) runs repetitions 0-9, 10-19, ...
+with replacement, HC3 errors: `wine_boot_hc3`, and MIRACLE's default's bootstrap draws there: `wine_boot_hc3_miracle_default`) runs repetitions 0-9, 10-19, ...
 of a study -- the same repetitions as one `coverage(..., n_reps=100)` call -- in 2 worker processes, skipping batches already saved
 under bench/coverage/batches/; `python tools/run_coverage.py combine` writes bench/coverage/{simulation,wine_quality_red}.csv, the
 tables chapter 10a reads, and replaces the re-run strategies' rows of bench/coverage/wine_subsamples{,_hc3}.csv (which the chapter's
@@ -58,7 +58,7 @@ if sys.argv[1] == "combine":
     combine("simulation", ["simulation", "sim_miracle", "bootstrap", "miri_bootstrap", "sim_default", "sim_pooled", "sim_default_pooled",
                            "sim_chained", "sim_default_chained", "sim_miri_accurate", "sim_miri_accurate_single"])
     combine("wine_quality_red", ["wine_quality_red", "wine_residual", "wine_miri_bootstrap", "wine_miracle", "wine_chained", "wine_chained_residual"])
-    if list(out.glob("wine_boot_hc3_[0-9][0-9][0-9].csv")): combine("wine_replacement_hc3", ["wine_boot_hc3"])
+    if list(out.glob("wine_boot_hc3_[0-9][0-9][0-9].csv")): combine("wine_replacement_hc3", ["wine_boot_hc3", "wine_boot_hc3_miracle_default"])
     for table, part in [("wine_subsamples", "wine_sub"), ("wine_subsamples_hc3", "wine_sub_hc3")]:   # later parts replace earlier ones
         for p in (part, f"{part}_chained", f"{part}_residual", f"{part}_miri_start", f"{part}_miri_start_64", f"{part}_miri_default"): replace_rows(table, p)
     sys.exit()
@@ -98,10 +98,11 @@ else:
     if which.startswith('wine_sub'):                            # the population study (200 wines a repetition), model or robust errors
         exec(next(c.source for c in nb.cells if 'N_SUB = 200' in c.source), g)
         make, fit = g['wine_sample'], g['wine_ols_hc3'] if which.startswith('wine_sub_hc3') else g['wine_ols']
-    if which == 'wine_boot_hc3':                                # the population drawn with replacement, robust errors
+    if which.startswith('wine_boot_hc3'):                                # the population drawn with replacement, robust errors
         for key in ('N_SUB = 200', 'def wine_draw'): exec(next(c.source for c in nb.cells if key in c.source), g)
         make, fit = g['wine_draw'], g['wine_ols_hc3']
     boot = {"multiple: MIRACLE bootstrap (m=10)": g['wmultiple']("miracle", fit, **AS_RUN)}
+    mir_default = "multiple: MIRACLE default bootstrap (m=10)"
     resid = {"multiple: MIRACLE residual (m=10)": g['wmultiple']("miracle", fit, draws="residual", **AS_RUN)}
     strategies = {"wine_quality_red": g['wine_strategies'], "wine_miri_bootstrap": {"multiple: MIRI bootstrap (m=10)": g['wmultiple']("miri", draws="bootstrap", **MIRI_RUN)},
                   "wine_miracle": {"single: MIRACLE": g['wsingle']("miracle", **AS_RUN), **boot},
@@ -110,7 +111,9 @@ else:
                   "wine_sub_hc3_miri_start": g['miri_start'](fit),          # MIRI from the chapter's regression start (MIRI_START)
                   "wine_sub_hc3_miri_start_64": g['miri_start_64'](fit),    # and from it with chapter 12's batches (MIRI_START_64)
                   "wine_sub_hc3_miri_default": g['miri_default'](fit),    # and the default since its start became one chain
-                  **({"wine_boot_hc3": g['replacement_strategies'](fit)} if which == 'wine_boot_hc3' else {})}[which]
+                  **({"wine_boot_hc3": {k: v for k, v in g['replacement_strategies'](fit).items() if k != mir_default},   # as first run,
+                      "wine_boot_hc3_miracle_default": {mir_default: g['replacement_strategies'](fit)[mir_default]}}   # then MIRACLE's default
+                     if which.startswith('wine_boot_hc3') else {})}[which]
 for s0 in range(0, n_reps, batch):
     f = out / f"{which}_{s0:03d}.csv"
     if f.exists(): continue
