@@ -103,6 +103,7 @@ else:
         make, fit = g['wine_draw'], g['wine_ols_hc3']
     boot = {"multiple: MIRACLE bootstrap (m=10)": g['wmultiple']("miracle", fit, **AS_RUN)}
     mir_default = "multiple: MIRACLE default bootstrap (m=10)"
+    rep = g['replacement_strategies'](fit) if which.startswith('wine_boot_hc3') else {}   # the population drawn with replacement
     resid = {"multiple: MIRACLE residual (m=10)": g['wmultiple']("miracle", fit, draws="residual", **AS_RUN)}
     strategies = {"wine_quality_red": g['wine_strategies'], "wine_miri_bootstrap": {"multiple: MIRI bootstrap (m=10)": g['wmultiple']("miri", draws="bootstrap", **MIRI_RUN)},
                   "wine_miracle": {"single: MIRACLE": g['wsingle']("miracle", **AS_RUN), **boot},
@@ -111,9 +112,8 @@ else:
                   "wine_sub_hc3_miri_start": g['miri_start'](fit),          # MIRI from the chapter's regression start (MIRI_START)
                   "wine_sub_hc3_miri_start_64": g['miri_start_64'](fit),    # and from it with chapter 12's batches (MIRI_START_64)
                   "wine_sub_hc3_miri_default": g['miri_default'](fit),    # and the default since its start became one chain
-                  **({"wine_boot_hc3": {k: v for k, v in g['replacement_strategies'](fit).items() if k != mir_default},   # as first run,
-                      "wine_boot_hc3_miracle_default": {mir_default: g['replacement_strategies'](fit)[mir_default]}}   # then MIRACLE's default
-                     if which.startswith('wine_boot_hc3') else {})}[which]
+                  **({"wine_boot_hc3": {k: v for k, v in rep.items() if k != mir_default},   # as first run,
+                      "wine_boot_hc3_miracle_default": {mir_default: rep[mir_default]}} if rep else {})}[which]   # then MIRACLE's default
 for s0 in range(0, n_reps, batch):
     f = out / f"{which}_{s0:03d}.csv"
     if f.exists(): continue
