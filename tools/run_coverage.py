@@ -1,23 +1,38 @@
 """Run chapter 10a's full coverage studies in batches of repetitions, each batch saved, then combine them.
 
-`python tools/run_coverage.py simulation 100 10` (then `bootstrap 100 10`, `miri_bootstrap 100 10`, `wine_quality_red 100 10`, `wine_miri_bootstrap 100 10`, `wine_miracle 100 10`;
-MIRACLE's strategies re-run at its current code: `sim_miracle 100 10`, `wine_residual 100 10`; MIRACLE at today's defaults,
-`baseline="auto", tune="penalty"`: `sim_default 100 10`; the others run it as `MIRACLE_AS_RUN`, and MIRI as
-`MIRI_AS_RUN`, the fast preset it ran with; MIRACLE's bootstrap draws re-run after
-they pooled their noise and held a row's copies out together: `sim_pooled 100 10`, `sim_default_pooled 100 10`, and in the population study `wine_sub 100 10`,
-`wine_sub_hc3 100 10`; and again after chapter 7 chained them: `sim_chained 100 10` (bootstrap and residual draws as run),
-`sim_default_chained 100 10`, `wine_sub_chained`, `wine_sub_hc3_chained` (bootstrap) and `wine_sub_residual`, `wine_sub_hc3_residual` in the
-population study, `wine_chained` (bootstrap) and `wine_chained_residual` in the whole-table one; MIRI's bootstrap draws from a regression
-start, `init="mice", min_batches=100`, in the population study with HC3 errors: `wine_sub_hc3_miri_start`; and from that start with
-batches of 64 at 5e-3, chapter 12's candidate default: `wine_sub_hc3_miri_start_64`; MIRI's `preset="accurate"` (that
-setting as a preset, the default since 2026-12-06; both parts re-run after the default's start became one chain of chained
-equations) with bootstrap draws in the simulation: `sim_miri_accurate`, and its draws from one fit: `sim_miri_accurate_single`;
-and that default with bootstrap draws in the population study with HC3 errors: `wine_sub_hc3_miri_default`; the population drawn
-with replacement, HC3 errors: `wine_boot_hc3`, and MIRACLE's default's bootstrap draws there: `wine_boot_hc3_miracle_default`) runs repetitions 0-9, 10-19, ...
-of a study -- the same repetitions as one `coverage(..., n_reps=100)` call -- in 2 worker processes, skipping batches already saved
-under bench/coverage/batches/; `python tools/run_coverage.py combine` writes bench/coverage/{simulation,wine_quality_red}.csv, the
-tables chapter 10a reads, and replaces the re-run strategies' rows of bench/coverage/wine_subsamples{,_hc3}.csv (which the chapter's
-slow cells write whole). Run from nbs/ (the notebook's definitions are executed as the chapter runs them).
+Usage, from nbs/ (the chapter's definitions are executed as the chapter runs them):
+
+    python ../tools/run_coverage.py PART 100 10    # repetitions 0-9, 10-19, ... of PART, in 2 worker processes
+    python ../tools/run_coverage.py combine        # the tables chapter 10a reads
+
+A part runs the same repetitions as one `coverage(..., n_reps=100)` call and skips batches already saved under
+bench/coverage/batches/. `combine` writes bench/coverage/{simulation,wine_quality_red,wine_replacement_hc3,wine_replacement400_hc3}.csv
+(a strategy that a later part re-ran is read from that part only) and replaces the re-run strategies' rows of
+bench/coverage/wine_subsamples{,_hc3}.csv, which the chapter's slow cells write whole.
+
+The parts, by study. MIRACLE runs as `MIRACLE_AS_RUN` and MIRI as `MIRI_AS_RUN` (the settings the first studies ran) unless a
+part says "default" (MIRACLE: baseline="auto", tune="penalty"; MIRI: preset="accurate", the default since 2026-12-06).
+
+simulation (y on x1-x3; simulation.csv)
+    simulation, bootstrap, miri_bootstrap          the first studies
+    sim_miracle                                    MIRACLE's point and residual draws, re-run at its current code
+    sim_default                                    MIRACLE at its default
+    sim_pooled, sim_default_pooled                 MIRACLE's bootstrap draws after they pooled their noise and held a row's copies out
+    sim_chained, sim_default_chained               and after chapter 7 chained them (bootstrap and residual draws)
+    sim_miri_accurate, sim_miri_accurate_single    MIRI's default: bootstrap draws, and one fit's draws
+the whole wine table (wine_quality_red.csv)
+    wine_quality_red, wine_miri_bootstrap, wine_miracle, wine_residual
+    wine_chained, wine_chained_residual            MIRACLE's chained draws (bootstrap, residual)
+200 of the 1,599 wines drawn without replacement (wine_subsamples.csv; HC3 errors: wine_subsamples_hc3.csv)
+    wine_sub, wine_sub_hc3                         MIRACLE's pooled bootstrap draws
+    wine_sub_chained, wine_sub_hc3_chained, wine_sub_residual, wine_sub_hc3_residual
+    wine_sub_hc3_miri_start                        MIRI's bootstrap draws from a regression start (init="mice", min_batches=100)
+    wine_sub_hc3_miri_start_64                     and from that start with batches of 64 at 5e-3
+    wine_sub_hc3_miri_default                      MIRI's default, bootstrap draws
+drawn with replacement, HC3 errors
+    wine_boot_hc3, wine_boot_hc3_miracle_default   200 wines; MIRACLE's default's bootstrap draws second (wine_replacement_hc3.csv)
+    wine_boot400_hc3, wine_boot400_hc3_miracle     400 wines, every method at its default; MIRACLE's bootstrap draws second
+                                                   (wine_replacement400_hc3.csv)
 """
 import sys, time
 import pandas as pd, numpy as np
@@ -54,11 +69,13 @@ def replace_rows(table, part):
     for k in res.index: old.loc[k, res.columns] = res.loc[k].to_numpy()
     old["reps"] = old.reps.astype(int); old.to_csv(f); print(table, res.reps.groupby(level=0, sort=False).min().to_string())
 
+if len(sys.argv) not in (2, 4): sys.exit(__doc__)
 if sys.argv[1] == "combine":
     combine("simulation", ["simulation", "sim_miracle", "bootstrap", "miri_bootstrap", "sim_default", "sim_pooled", "sim_default_pooled",
                            "sim_chained", "sim_default_chained", "sim_miri_accurate", "sim_miri_accurate_single"])
     combine("wine_quality_red", ["wine_quality_red", "wine_residual", "wine_miri_bootstrap", "wine_miracle", "wine_chained", "wine_chained_residual"])
     if list(out.glob("wine_boot_hc3_[0-9][0-9][0-9].csv")): combine("wine_replacement_hc3", ["wine_boot_hc3", "wine_boot_hc3_miracle_default"])
+    if list(out.glob("wine_boot400_hc3_[0-9][0-9][0-9].csv")): combine("wine_replacement400_hc3", ["wine_boot400_hc3", "wine_boot400_hc3_miracle"])
     for table, part in [("wine_subsamples", "wine_sub"), ("wine_subsamples_hc3", "wine_sub_hc3")]:   # later parts replace earlier ones
         for p in (part, f"{part}_chained", f"{part}_residual", f"{part}_miri_start", f"{part}_miri_start_64", f"{part}_miri_default"): replace_rows(table, p)
     sys.exit()
@@ -101,9 +118,13 @@ else:
     if which.startswith('wine_boot_hc3'):                                # the population drawn with replacement, robust errors
         for key in ('N_SUB = 200', 'def wine_draw'): exec(next(c.source for c in nb.cells if key in c.source), g)
         make, fit = g['wine_draw'], g['wine_ols_hc3']
+    if which.startswith('wine_boot400'):                                 # the same at 400 wines, every method at today's defaults
+        for key in ('N_SUB = 200', 'def wine_draw', 'N_BIG = 400'): exec(next(c.source for c in nb.cells if key in c.source), g)
+        make, fit = g['wine_draw_400'], g['wine_ols_hc3']
     boot = {"multiple: MIRACLE bootstrap (m=10)": g['wmultiple']("miracle", fit, **AS_RUN)}
     mir_default = "multiple: MIRACLE default bootstrap (m=10)"
     rep = g['replacement_strategies'](fit) if which.startswith('wine_boot_hc3') else {}   # the population drawn with replacement
+    big = g['big_strategies'](fit) if which.startswith('wine_boot400') else {}           # and at 400 wines
     resid = {"multiple: MIRACLE residual (m=10)": g['wmultiple']("miracle", fit, draws="residual", **AS_RUN)}
     strategies = {"wine_quality_red": g['wine_strategies'], "wine_miri_bootstrap": {"multiple: MIRI bootstrap (m=10)": g['wmultiple']("miri", draws="bootstrap", **MIRI_RUN)},
                   "wine_miracle": {"single: MIRACLE": g['wsingle']("miracle", **AS_RUN), **boot},
@@ -113,7 +134,9 @@ else:
                   "wine_sub_hc3_miri_start_64": g['miri_start_64'](fit),    # and from it with chapter 12's batches (MIRI_START_64)
                   "wine_sub_hc3_miri_default": g['miri_default'](fit),    # and the default since its start became one chain
                   **({"wine_boot_hc3": {k: v for k, v in rep.items() if k != mir_default},   # as first run,
-                      "wine_boot_hc3_miracle_default": {mir_default: rep[mir_default]}} if rep else {})}[which]   # then MIRACLE's default
+                      "wine_boot_hc3_miracle_default": {mir_default: rep[mir_default]}} if rep else {}),
+                  **({"wine_boot400_hc3": {k: v for k, v in big.items() if k != mir_default},   # everything but MIRACLE's bootstrap,
+                      "wine_boot400_hc3_miracle": {mir_default: big[mir_default]}} if big else {})}[which]   # then it
 for s0 in range(0, n_reps, batch):
     f = out / f"{which}_{s0:03d}.csv"
     if f.exists(): continue
