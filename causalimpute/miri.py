@@ -11,7 +11,7 @@ from torch import nn
 from fastcore.basics import patch
 from . import baselines  # noqa: F401  (registers the imputers `init` names)
 from .core import (Imputer, register_imputer, progress, make_imputer, torch_threads,
-                               check_int, check_real, check_choice, check_bool, _stream_seed)
+                               check_int, check_real, check_choice, check_bool, _stream_seed, _columns, _colname)
 from .flow import (VelocityMLP, VelocityConv, interpolate, solve_flow, SOLVERS, init_weights, train_flow,
                                level_vertices, dequantise, snap_to_vertices)
 
@@ -142,7 +142,7 @@ class MIRI(Imputer):
                  n_steps=None,         # ODE steps per imputation
                  warm_start=None,      # keep network and optimiser across rounds (False: fresh ones every round, as the reference)
                  conditioning=None,    # "clean" (same inputs in training and imputation) or "reference"
-                 init=None,            # initial fill: "noise" (N(0,1) in standardised units), an imputer name, e.g. "mean", "mice", or "auto" (one deterministic chain of "mice" up to `AUTO_INIT_COLUMNS` columns, "noise" beyond)
+                 init=None,            # initial fill: "noise" (N(0,1) in standardised units), an imputer name, e.g. "mean", "mice", "auto" (one deterministic chain of "mice" up to `AUTO_INIT_COLUMNS` columns, "noise" beyond), or a completed table of the X given to `fit` (same rows and columns, X's observed entries, no holes: a warm start from your own imputation)
                  clip=None,            # gradient-norm clipping (None: off)
                  cpu_threads=None,     # torch threads while fitting on a CPU (None: unchanged)
                  inference_batch=8192, # rows per chunk when solving the ODE
@@ -177,7 +177,8 @@ def _check_config(c):
     check_choice(c["solver"], "solver", tuple(SOLVERS))
     check_choice(c["conditioning"], "conditioning", ("clean", "reference"))
     for k in ("warm_start", "lr_decay", "match_levels"): check_bool(c[k], k)
-    if not isinstance(c["init"], str): raise ValueError(f"init must be 'noise', 'auto' or an imputer name, got {c['init']!r}")
+    if not isinstance(c["init"], str):
+        raise ValueError(f"init must be 'noise', 'auto', an imputer name or a completed table (array or DataFrame), got {c['init']!r}")
     if c["velocity"] == "conv" and c["hidden"] % 8:
         raise ValueError(f"hidden must be a multiple of 8 with velocity='conv' (channels of GroupNorm(8, .)), got {c['hidden']!r}")
 
@@ -193,6 +194,7 @@ def miri_config(est,             # a MIRI (its arguments are read, never changed
     if est.velocity == "conv": c.update(CONV_NET[est.preset])
     for k in list(PRESETS[est.preset]) + ["inference_batch", "point_draws", "match_levels"]:
         if getattr(est, k) is not None: c[k] = getattr(est, k)
+    if isinstance(c["init"], (np.ndarray, pd.DataFrame, torch.Tensor, list)): c["init"] = "table"   # a completed table: `_given_start` reads it
     _check_config(c)
     if est.velocity == "conv" and est.image_shape is None:
         raise ValueError("image_shape is required with velocity='conv': (height, width) or (channels, height, width) of one image")
@@ -379,11 +381,14 @@ def _solve(net, X, M, pool, c, generator,
     return out, offsets
 
 # %% ../nbs/10_miri.ipynb #eff76e80
-def _initial_fill(Z, mask, c, seed, generator, encoder=None):
-    "Round 0's table, as the flow's design: observed entries of `Z`; holes filled with noise (N(0, 1); a level: an observed one) or by `c['init']` ('auto': by one deterministic chain of chained equations up to `AUTO_INIT_COLUMNS` columns, noise beyond)."
+def _initial_fill(Z, mask, c, seed, generator, encoder=None,
+                  start=None, # with c['init'] == 'table': the given completed table, standardised codes like `Z`
+                 ):
+    "Round 0's table, as the flow's design: observed entries of `Z`; holes filled with noise (N(0, 1); a level: an observed one), by `c['init']` ('auto': by one deterministic chain of chained equations up to `AUTO_INIT_COLUMNS` columns, noise beyond) or from `start` ('table')."
     auto = c["init"] == "auto"
     init = ("mice" if Z.shape[1] <= AUTO_INIT_COLUMNS else "noise") if auto else c["init"]
     D, mD, blocks = _to_design(Z, encoder), _expand_mask(mask, encoder), c.get("categorical_blocks", ())
+    if init == "table": return np.where(mD, D, _to_design(start, encoder))
     if init == "noise":
         noise = torch.randn(D.shape, dtype=torch.float64, device=generator.device, generator=generator).cpu().numpy()
         fill = np.where(mD, D, noise)
@@ -437,6 +442,31 @@ def run_miri(fill:np.ndarray,  # round 0's table, standardised, no NaN
         rounds.append(summary)
     return dict(table=X, net=net, pool=pool, history=history, rounds=rounds, offsets=offsets)
 
+# %% ../nbs/10_miri.ipynb #5a4e1fa1
+@patch
+def _given_start(self:MIRI, Z, mask) -> np.ndarray:
+    "`init`, a completed table of the fitted `X`, as standardised codes of the rows being fitted (checked against `Z`; a refit's resampled rows)."
+    T, rows = self.init, getattr(self, "_init_rows", None)
+    cols = _columns(T, "init")
+    if len(cols) != self.n_features_in_ or (isinstance(T, pd.DataFrame) and self.columns_ is not None and list(T.columns) != self.columns_):
+        raise ValueError(f"init has columns {list(T.columns) if isinstance(T, pd.DataFrame) else len(cols)}, but X has "
+                         f"{self.columns_ if isinstance(T, pd.DataFrame) and self.columns_ is not None else self.n_features_in_}: "
+                         "init must be a completed table of the X given to fit")
+    V = self.encoder_.codes(T, what="init")
+    bad = ~np.isfinite(V)
+    if bad.any():
+        j = int(np.flatnonzero(bad.any(0))[0])
+        raise ValueError(f"{_colname(T, j)} of init has {int(bad[:, j].sum())} missing or infinite value(s); init must be a completed table")
+    if rows is not None: return self.scaler_.transform(V[rows])
+    if len(V) != len(Z): raise ValueError(f"init has {len(V)} rows, but X has {len(Z)}: init must be a completed table of the X given to fit")
+    S = self.scaler_.transform(V)
+    off = mask & ~np.isclose(S, Z, rtol=1e-6, atol=1e-6)
+    if off.any():
+        i, j = (int(k[0]) for k in np.nonzero(off))
+        raise ValueError(f"init differs from X at {int(off.sum())} observed entr{'y' if off.sum() == 1 else 'ies'} (the first: row {i}, "
+                         f"{_colname(T, j)}); a completed table of X keeps X's observed entries")
+    return S
+
 # %% ../nbs/10_miri.ipynb #ecf5bc0d
 @patch
 def _fit_impute(self:MIRI, Z, mask):
@@ -447,9 +477,10 @@ def _fit_impute(self:MIRI, Z, mask):
     self.train_mask_ = mask                                              # with `pool_`, the training table: for the bootstrap refits of `sample`
     g = torch.Generator(self.device_).manual_seed(self.seed_)            # the fit's one source of randomness
     hist, rounds = [], []
+    start = self._given_start(Z, mask) if c["init"] == "table" else None
     try:
         with torch_threads(c["cpu_threads"], self.device_):
-            res = run_miri(_initial_fill(Z, mask, c, self.seed_, g, enc), _expand_mask(mask, enc), c, self.device_, g, self.verbose,
+            res = run_miri(_initial_fill(Z, mask, c, self.seed_, g, enc, start), _expand_mask(mask, enc), c, self.device_, g, self.verbose,
                            hist, rounds)
     finally:                                       # kept even when a round diverges, for diagnosis
         self.history_ = pd.DataFrame(hist, columns=["round", "epoch", "loss"])
@@ -497,6 +528,7 @@ def _refit(self:MIRI, seed:int) -> MIRI:
     Z = np.where(self.train_mask_, self.encoder_.collapse(self.pool_.double().cpu().numpy()), np.nan)   # observed entries as fitted
     rows = np.random.default_rng(seed).integers(0, len(Z), len(Z))
     b = copy.copy(self); b.seed_, b.verbose, b.point_draws = int(seed), False, 1   # shares encoder and scaler; the fit replaces the fitted state
+    b._init_rows = rows                                                            # a given start (`init` a table) is resampled alike
     b._fit_impute(Z[rows], self.train_mask_[rows])
     return b
 
