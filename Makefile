@@ -44,7 +44,7 @@ readme: install
 # so the last line is pytest's summary and any failure makes the target fail
 # (tests/test_docs.py builds the docs site first when a notebook is newer than it, and opens it in headless Chromium)
 test: install chromium
-	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 MPLBACKEND=Agg $(PY) -m pytest tests -n $(JOBS) -q -p no:cacheprovider
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 MPLBACKEND=Agg $(PY) -m pytest tests -n $(JOBS) --maxschedchunk 2 -q -p no:cacheprovider
 
 # the documentation site without a Quarto binary: nbdev prepares the notebooks (_proc/), smalldocs renders them (_docs/),
 # KaTeX comes from the npm registry (no CDN); incremental: only changed notebooks are processed again
