@@ -16,8 +16,8 @@ from sklearn.utils.validation import check_is_fitted
 # %% auto #0
 __all__ = ['FREE_TEXT', 'observed_mask', 'as_float_table', 'TableEncoder', 'hide', 'check_int', 'check_real', 'check_choice',
            'check_bool', 'fit_scaler', 'resolve_device', 'check_seed', 'torch_seed', 'torch_threads', 'progress',
-           'validate_for', 'finish', 'Imputer', 'check_imputer', 'register_imputer', 'available_imputers',
-           'make_imputer', 'holdout_mask', 'child_imputer']
+           'check_columns', 'validate_for', 'finish', 'Imputer', 'check_imputer', 'register_imputer',
+           'available_imputers', 'make_imputer', 'holdout_mask', 'child_imputer']
 
 # %% ../nbs/00_core.ipynb #a0e50f8d
 def observed_mask(X, # a table: ndarray or DataFrame, NaN (or pandas' NA) where missing
@@ -446,6 +446,20 @@ def _refuse_categorical(est, X, enc):
                     f"{'is' if len(cat) == 1 else 'are'} categorical; drop or encode {'it' if len(cat) == 1 else 'them'}, "
                     "or use an imputer of mixed tables (mean, median, knn, mice, missforest, gain, ot, miracle, miri)")
 
+def check_columns(est,       # a fitted imputer
+                  X,         # a table given after fit: new rows, or another table of the fitted rows (MIRI's `init`)
+                  what="X",  # its name in the errors
+                 ):
+    "Check that `X` has the columns seen at fit: their number, and for a DataFrame fitted on one, their names in order."
+    check_is_fitted(est, "n_features_in_")
+    d, cols = len(_columns(X, what)), list(X.columns) if isinstance(X, pd.DataFrame) else None
+    if d != est.n_features_in_:
+        raise ValueError(f"{what} has {d} features, but {type(est).__name__} is expecting {est.n_features_in_} features as input.")
+    if cols is not None and est.columns_ is not None and cols != est.columns_:
+        unseen = [c for c in cols if c not in est.columns_]; gone = [c for c in est.columns_ if c not in cols]
+        raise ValueError(f"The columns of {what} differ from those seen at fit: unseen {unseen}, missing {gone}"
+                         + ("" if unseen or gone else " (same names, different order)"))
+
 def validate_for(est,        # the imputer: at fit it records what it saw, at transform it is checked against that
                  X,          # the table
                  reset:bool, # True at fit, False at transform
@@ -456,13 +470,7 @@ def validate_for(est,        # the imputer: at fit it records what it saw, at tr
         enc = TableEncoder.fit(X, getattr(est, "categorical", None))
         if enc.categorical.any() and not getattr(est, "handles_categorical", False): _refuse_categorical(est, X, enc)
     else:
-        check_is_fitted(est, "n_features_in_")
-        d = len(_columns(X))
-        if d != est.n_features_in_: raise ValueError(f"X has {d} features, but {name} is expecting {est.n_features_in_} features as input.")
-        if cols is not None and est.columns_ is not None and cols != est.columns_:
-            unseen = [c for c in cols if c not in est.columns_]; gone = [c for c in est.columns_ if c not in cols]
-            raise ValueError(f"The columns of X differ from those seen at fit: unseen {unseen}, missing {gone}"
-                             + ("" if unseen or gone else " (same names, different order)"))
+        check_columns(est, X)
         enc = est.encoder_
     values = enc.codes(X)
     inf = np.isinf(values)

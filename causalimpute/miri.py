@@ -11,7 +11,7 @@ from torch import nn
 from fastcore.basics import patch
 from . import baselines  # noqa: F401  (registers the imputers `init` names)
 from .core import (Imputer, register_imputer, progress, make_imputer, torch_threads,
-                               check_int, check_real, check_choice, check_bool, _stream_seed, _columns, _colname)
+                               check_int, check_real, check_choice, check_bool, _stream_seed, _colname, check_columns)
 from .flow import (VelocityMLP, VelocityConv, interpolate, solve_flow, SOLVERS, init_weights, train_flow,
                                level_vertices, dequantise, snap_to_vertices)
 
@@ -447,11 +447,8 @@ def run_miri(fill:np.ndarray,  # round 0's table, standardised, no NaN
 def _given_start(self:MIRI, Z, mask) -> np.ndarray:
     "`init`, a completed table of the fitted `X`, as standardised codes of the rows being fitted (checked against `Z`; a refit's resampled rows)."
     T, rows = self.init, getattr(self, "_init_rows", None)
-    cols = _columns(T, "init")
-    if len(cols) != self.n_features_in_ or (isinstance(T, pd.DataFrame) and self.columns_ is not None and list(T.columns) != self.columns_):
-        raise ValueError(f"init has columns {list(T.columns) if isinstance(T, pd.DataFrame) else len(cols)}, but X has "
-                         f"{self.columns_ if isinstance(T, pd.DataFrame) and self.columns_ is not None else self.n_features_in_}: "
-                         "init must be a completed table of the X given to fit")
+    try: check_columns(self, T, what="init")
+    except ValueError as e: raise ValueError(f"{str(e).rstrip('.')}; init must be a completed table of the X given to fit") from None
     V = self.encoder_.codes(T, what="init")
     bad = ~np.isfinite(V)
     if bad.any():
