@@ -156,6 +156,20 @@ def _draw_count(draws,        # `--draws`: None (one imputation) or the number o
     if DRAW_COLUMN in columns: raise CLIError(f"the file has a column {DRAW_COLUMN!r}, the name that numbers the draws: rename it")
     return m
 
+def _init_from_file(imp,       # the unfitted imputer
+                    feats:list, # the input's feature columns
+                    sep:str,    # the input's field separator
+                   ):
+    "`--param init=FILE.csv` (MIRI): a completed copy of the input, read as the input is; its feature columns become `init`."
+    v = imp.get_params().get("init")
+    if not isinstance(v, str) or not (Path(v).suffix.lower() in (".csv", ".tsv", ".txt") or "/" in v or os.sep in v): return
+    if not Path(v).is_file(): raise CLIError(f"--param init={v}: no such file")
+    T, _ = read_csv_table(Path(v), sep)
+    lacking = [c for c in feats if c not in T.columns]
+    if lacking: raise CLIError(f"--param init={v}: the file has no column {lacking[0]!r} of the input ({len(lacking)} missing); "
+                               "init must be a completed copy of the input")
+    imp.set_params(init=T[feats])
+
 def impute_csv(inp,                  # input CSV file with a header row
                out,                  # output path (never the input)
                method="mice",        # registry name
@@ -177,6 +191,7 @@ def impute_csv(inp,                  # input CSV file with a header row
     imp = build_imputer(method, baseline, seed, verbose, params, categorical)
     m = _draw_count(draws, imp, parsed.columns, method)              # refused before a fit that would be wasted
     feats = feature_columns(parsed, skip, categorical)
+    _init_from_file(imp, feats, sep)
     X = parsed[feats]
     missing = X.isna().to_numpy()
     t0 = time.perf_counter()
@@ -305,6 +320,7 @@ def fit_csv(inp,                  # CSV file with a header row
         parsed = pd.read_csv(io.StringIO(text.to_csv(index=False, sep=sep)), sep=sep)       # the sample, typed as the whole file would be
     feats = feature_columns(parsed, skip, categorical)
     imp = build_imputer(method, baseline, seed, verbose, params, categorical)
+    _init_from_file(imp, feats, sep)
     t0 = time.perf_counter()
     try: imp.fit(parsed[feats])
     except (ValueError, TypeError) as e: raise CLIError(f"{method}: {e}") from None
@@ -581,7 +597,7 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument("--skip", default="", help="comma-separated columns to pass through untouched (ids, names, free text)")
         q.add_argument("--categorical", default="", help="comma-separated columns to treat as categorical (integer codes; text and yes/no columns are anyway)")
         q.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-        q.add_argument("--param", action="append", metavar="KEY=VALUE", help="any other argument of the method (repeatable)")
+        q.add_argument("--param", action="append", metavar="KEY=VALUE", help="any other argument of the method (repeatable); MIRI's init=FILE.csv starts it from a completed copy of the input")
         q.add_argument("--sep", default=",", help="field separator (default ',')")
         q.add_argument("--force", action="store_true", help="replace OUTPUT if it exists")
         q.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
