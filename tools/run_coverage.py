@@ -33,6 +33,8 @@ drawn with replacement, HC3 errors
     wine_boot_hc3, wine_boot_hc3_miracle_default   200 wines; MIRACLE's default's bootstrap draws second (wine_replacement_hc3.csv)
     wine_boot400_hc3, wine_boot400_hc3_miracle     400 wines, every method at its default; MIRACLE's bootstrap draws second
                                                    (wine_replacement400_hc3.csv)
+    wine_boot400_hc3_miri256                       MIRI's default with batches of 256 (batch_size=256, epoch_batches=0), bootstrap
+                                                   draws (a third part of wine_replacement400_hc3.csv)
 """
 import sys, time
 import pandas as pd, numpy as np
@@ -75,7 +77,7 @@ if sys.argv[1] == "combine":
                            "sim_chained", "sim_default_chained", "sim_miri_accurate", "sim_miri_accurate_single"])
     combine("wine_quality_red", ["wine_quality_red", "wine_residual", "wine_miri_bootstrap", "wine_miracle", "wine_chained", "wine_chained_residual"])
     if list(out.glob("wine_boot_hc3_[0-9][0-9][0-9].csv")): combine("wine_replacement_hc3", ["wine_boot_hc3", "wine_boot_hc3_miracle_default"])
-    if list(out.glob("wine_boot400_hc3_[0-9][0-9][0-9].csv")): combine("wine_replacement400_hc3", ["wine_boot400_hc3", "wine_boot400_hc3_miracle"])
+    if list(out.glob("wine_boot400_hc3_[0-9][0-9][0-9].csv")): combine("wine_replacement400_hc3", ["wine_boot400_hc3", "wine_boot400_hc3_miracle", "wine_boot400_hc3_miri256"])
     for table, part in [("wine_subsamples", "wine_sub"), ("wine_subsamples_hc3", "wine_sub_hc3")]:   # later parts replace earlier ones
         for p in (part, f"{part}_chained", f"{part}_residual", f"{part}_miri_start", f"{part}_miri_start_64", f"{part}_miri_default"): replace_rows(table, p)
     sys.exit()
@@ -136,7 +138,9 @@ else:
                   **({"wine_boot_hc3": {k: v for k, v in rep.items() if k != mir_default},   # as first run,
                       "wine_boot_hc3_miracle_default": {mir_default: rep[mir_default]}} if rep else {}),
                   **({"wine_boot400_hc3": {k: v for k, v in big.items() if k != mir_default},   # everything but MIRACLE's bootstrap,
-                      "wine_boot400_hc3_miracle": {mir_default: big[mir_default]}} if big else {})}[which]   # then it
+                      "wine_boot400_hc3_miracle": {mir_default: big[mir_default]}} if big else {}),
+                  "wine_boot400_hc3_miri256": {"multiple: MIRI bootstrap, batches of 256 (m=10)":        # the drift section's quieter steps
+                                               g['wmultiple']("miri", fit, draws="bootstrap", batch_size=256, epoch_batches=0)}}[which]
 for s0 in range(0, n_reps, batch):
     f = out / f"{which}_{s0:03d}.csv"
     if f.exists(): continue
