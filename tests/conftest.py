@@ -11,7 +11,7 @@ def pytest_configure(config):
 def pytest_addoption(parser):
     parser.addoption("--runslow", action="store_true", default=False, help="also run tests marked slow")
 
-# the notebooks whose inline tests take longest, slowest first (pytest --durations=30 on 2 cores, 2026-12-07: 544, 246, 201, 130,
+# the notebooks whose inline tests take longest, slowest first (pytest --durations=60 on 2 cores, 2026-12-07: 544, 246, 201, 130,
 # 116, 111 and 71 s; every other test takes under 32 s). They are collected first, so that with `--maxschedchunk 2` (Makefile)
 # each worker takes the next slowest as it frees up and the two workers end together; collected in file order, they had all
 # fallen into one worker's first chunk and the suite ran for 1,900 s with the other worker idle for the last half of it.

@@ -139,8 +139,7 @@ else:
                       "wine_boot_hc3_miracle_default": {mir_default: rep[mir_default]}} if rep else {}),
                   **({"wine_boot400_hc3": {k: v for k, v in big.items() if k != mir_default},   # everything but MIRACLE's bootstrap,
                       "wine_boot400_hc3_miracle": {mir_default: big[mir_default]}} if big else {}),
-                  "wine_boot400_hc3_miri256": {"multiple: MIRI bootstrap, batches of 256 (m=10)":        # the drift section's quieter steps
-                                               g['wmultiple']("miri", fit, draws="bootstrap", batch_size=256, epoch_batches=0)}}[which]
+                  "wine_boot400_hc3_miri256": g['miri_256'](fit)}[which]   # MIRI with the drift section's quieter steps (BATCHES_256)
 for s0 in range(0, n_reps, batch):
     f = out / f"{which}_{s0:03d}.csv"
     if f.exists(): continue
