@@ -159,12 +159,17 @@ def _draw_count(draws,        # `--draws`: None (one imputation) or the number o
 def _init_from_file(imp,       # the unfitted imputer
                     feats:list, # the input's feature columns
                     sep:str,    # the input's field separator
+                    rows=None,  # `fit --fit-rows`: (positions of the sampled rows in the input, the input's row count)
                    ):
-    "`--param init=FILE.csv` (MIRI): a completed copy of the input, read as the input is; its feature columns become `init`."
+    "`--param init=FILE.csv` (MIRI): a completed copy of the input, read as the input is (or its sampled `rows`); its feature columns become `init`."
     v = imp.get_params().get("init")
     if not isinstance(v, str) or not (Path(v).suffix.lower() in (".csv", ".tsv", ".txt") or "/" in v or os.sep in v): return
     if not Path(v).is_file(): raise CLIError(f"--param init={v}: no such file")
-    T, _ = read_csv_table(Path(v), sep)
+    if rows is None: T, _ = read_csv_table(Path(v), sep)
+    else:                                                    # the same rows of the start file, in one streaming pass
+        text, n = _take_rows(Path(v), rows[0], sep)
+        if n != rows[1]: raise CLIError(f"--param init={v}: the file has {n} rows, the input {rows[1]}; init must be a completed copy of the input")
+        T = pd.read_csv(io.StringIO(text.to_csv(index=False, sep=sep)), sep=sep)      # typed as the sample of the input is
     lacking = [c for c in feats if c not in T.columns]
     if lacking: raise CLIError(f"--param init={v}: the file has no column {lacking[0]!r} of the input ({len(lacking)} missing); "
                                "init must be a completed copy of the input")
@@ -288,14 +293,25 @@ def _impute_chunk(text:pd.DataFrame, # a chunk of the file as text
     return filled[0] if draws is None else [_numbered(F, j + 1) for j, F in enumerate(filled)]
 
 # %% ../nbs/13_cli.ipynb #9445e45d
-def _sample_rows(path, n:int, seed:int, sep=",", chunksize=100_000) -> pd.DataFrame:
+def _sample_rows(path, n:int, seed:int, sep=",", chunksize=100_000,
+                 positions=False, # also return the sampled rows' positions and the file's row count
+                ) -> pd.DataFrame:
     "A uniform random sample of `n` rows of the CSV at `path`, as text, in file order: one streaming pass (the n smallest random keys)."
-    rng, keep = np.random.default_rng(seed), None
+    rng, keep, total = np.random.default_rng(seed), None, 0
     for chunk in pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False, chunksize=chunksize):
-        chunk = chunk.assign(_key=rng.random(len(chunk)), _row=np.arange(len(chunk)) + (0 if keep is None else keep._row.max() + 1))
+        chunk = chunk.assign(_key=rng.random(len(chunk)), _row=np.arange(total, total + len(chunk)))
         both = chunk if keep is None else pd.concat([keep, chunk])
-        keep = both.nsmallest(n, "_key")
-    return keep.sort_values("_row").drop(columns=["_key", "_row"]).reset_index(drop=True)
+        keep, total = both.nsmallest(n, "_key"), total + len(chunk)
+    keep = keep.sort_values("_row")
+    text = keep.drop(columns=["_key", "_row"]).reset_index(drop=True)
+    return (text, keep._row.to_numpy(), total) if positions else text
+
+def _take_rows(path, rows, sep=",", chunksize=100_000) -> tuple:
+    "The rows at positions `rows` of the CSV at `path`, as text in file order, and the file's row count: one streaming pass."
+    parts, total = [], 0
+    for chunk in pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False, chunksize=chunksize):
+        parts.append(chunk[np.isin(np.arange(total, total + len(chunk)), rows)]); total += len(chunk)
+    return (pd.concat(parts).reset_index(drop=True) if parts else pd.DataFrame()), total
 
 def fit_csv(inp,                  # CSV file with a header row
             model_out,            # where to write the model file
@@ -314,13 +330,13 @@ def fit_csv(inp,                  # CSV file with a header row
     inp = Path(inp)
     if not inp.is_file(): raise CLIError(f"input file {str(inp)!r} does not exist")
     if Path(model_out).exists() and not force: raise CLIError(f"model {str(model_out)!r} exists; pass --force to replace it")
-    if fit_rows is None: parsed, text = read_csv_table(inp, sep)
+    if fit_rows is None: (parsed, text), rows = read_csv_table(inp, sep), None
     else:
-        text = _sample_rows(inp, check_int(fit_rows, "--fit-rows", 2), seed, sep)
+        text, *rows = _sample_rows(inp, check_int(fit_rows, "--fit-rows", 2), seed, sep, positions=True)
         parsed = pd.read_csv(io.StringIO(text.to_csv(index=False, sep=sep)), sep=sep)       # the sample, typed as the whole file would be
     feats = feature_columns(parsed, skip, categorical)
     imp = build_imputer(method, baseline, seed, verbose, params, categorical)
-    _init_from_file(imp, feats, sep)
+    _init_from_file(imp, feats, sep, rows)
     t0 = time.perf_counter()
     try: imp.fit(parsed[feats])
     except (ValueError, TypeError) as e: raise CLIError(f"{method}: {e}") from None
