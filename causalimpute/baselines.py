@@ -110,10 +110,21 @@ class _OneLevel:
     def __init__(self, level): self.classes_ = np.array([level])
     def predict(self, A): return np.full(len(A), self.classes_[0])
 
-def _others(enc, X:np.ndarray, j:int) -> np.ndarray:
-    "The one-hot design of every column of `X` but `j`: the predictors of column `j` in the chained equations."
-    sl = enc.blocks()[j]
-    return np.delete(enc.one_hot(X), np.s_[sl.start:sl.stop], axis=1)
+def _others(enc, X:np.ndarray, j:int,
+            cols=None, # the predictor columns (None: every column but `j`)
+           ) -> np.ndarray:
+    "The one-hot design of every column of `X` but `j`, or of the columns `cols`: the predictors of column `j` in the chained equations."
+    D, sl = enc.one_hot(X), enc.blocks()
+    if cols is None: return np.delete(D, np.s_[sl[j].start:sl[j].stop], axis=1)
+    return D[:, np.concatenate([np.arange(sl[i].start, sl[i].stop) for i in cols])]
+
+def _nearest(enc, X:np.ndarray, k:int) -> list:
+    "Per column, the `k` other columns most correlated with it on the complete `X` (for a categorical column, its most correlated indicator), in column order."
+    D, sl = enc.one_hot(X), enc.blocks()
+    with np.errstate(invalid="ignore", divide="ignore"): C = np.nan_to_num(np.abs(np.corrcoef(D, rowvar=False)))   # a constant column: 0
+    B = C if len(sl) == D.shape[1] else np.array([[C[a, b].max() for b in sl] for a in sl])
+    B = B.copy(); np.fill_diagonal(B, -1.0)
+    return [sorted(np.argsort(-B[j], kind="stable")[:k].tolist()) for j in range(len(sl))]
 
 def _predict(est, A:np.ndarray, categorical:bool, sample:bool, rng) -> np.ndarray:
     "The fitted model's answer for rows `A`: the mean or the most probable level, or (`sample`) a draw from its predictive distribution."
@@ -138,9 +149,12 @@ class ChainedEquations:
                  tol=1e-3,         # stop when no level changed and no number moved by more than tol x the largest observed magnitude
                  sample=False,     # draw from the predictive distributions instead of writing the mean / the most probable level
                  random_state=0,   # seed of the draws
+                 n_nearest_features=None, # predictors per column: its most correlated columns on the start fill (None: all others)
+                 bounded=False,    # keep each imputed number within its column's observed range
                 ):
         self.encoder, self.regressor, self.classifier = encoder, regressor, classifier
         self.max_iter, self.tol, self.sample, self.random_state = max_iter, tol, sample, random_state
+        self.n_nearest_features, self.bounded = n_nearest_features, bounded
 
     def _fill(self, Z):
         "Start: the fitted column means (numbers) and modes (levels) in the holes of `Z`."
@@ -153,7 +167,17 @@ class ChainedEquations:
         est = clone(self.classifier if cat else self.regressor)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            return est.fit(_others(self.encoder, X, j)[obs], y)
+            return est.fit(self._design(X, j)[obs], y)
+
+    def _answer(self, est, X, rows, j, rng):
+        "Column `j`'s imputation of `rows` of `X`: the model's answer (`_predict`), a number held within the observed range when `bounded`."
+        v = _predict(est, self._design(X, j)[rows], self.encoder.categorical[j], self.sample, rng)
+        return np.clip(v, *self.bounds_[:, j]) if getattr(self, "bounded", False) and not self.encoder.categorical[j] else v
+
+    def _design(self, X, j):
+        "Column `j`'s predictors: every other column, or its nearest (`predictors_`)."
+        cols = getattr(self, "predictors_", None)
+        return _others(self.encoder, X, j, None if cols is None else cols[j])
 
 # %% ../nbs/04_baselines.ipynb #c2b0eca6
 @patch
@@ -165,13 +189,16 @@ def fit_transform(self:ChainedEquations,
     self.start_ = np.where(cat, 0.0, np.nanmean(np.where(cat, 0.0, Z), axis=0))
     for j in np.flatnonzero(cat): self.start_[j] = np.bincount(Z[mask[:, j], j].astype(int)).argmax()
     X, self.sequence_, self.n_iter_ = self._fill(Z), [], 0
+    self.bounds_ = np.stack([np.nanmin(Z, axis=0), np.nanmax(Z, axis=0)])
+    k = self.n_nearest_features
+    self.predictors_ = None if k is None or k >= Z.shape[1] - 1 else _nearest(self.encoder, X, k)
     order = [int(j) for j in np.argsort((~mask).sum(0), kind="stable") if not mask[:, j].all()] if Z.shape[1] > 1 else []   # one column: no predictors
     big = np.abs(np.where(mask & ~cat, Z, 0.0)).max()
     for it in range(self.max_iter):
         prev, self.n_iter_ = X.copy(), it + 1
         for j in order:
             est = self._fit_column(X, mask[:, j], j)
-            X[~mask[:, j], j] = _predict(est, _others(self.encoder, X, j)[~mask[:, j]], cat[j], self.sample, rng)
+            X[~mask[:, j], j] = self._answer(est, X, ~mask[:, j], j, rng)
             self.sequence_.append((j, est))
         moved = np.abs(X - prev)[:, ~cat].max() if (~cat).any() else 0.0
         if not self.sample and moved < self.tol * big and (X[:, cat] == prev[:, cat]).all(): break
@@ -185,7 +212,7 @@ def transform(self:ChainedEquations,
     mask, cat, rng = ~np.isnan(Z), self.encoder.categorical, np.random.default_rng(self.random_state)
     X = self._fill(Z)
     for j, est in self.sequence_:
-        if (~mask[:, j]).any(): X[~mask[:, j], j] = _predict(est, _others(self.encoder, X, j)[~mask[:, j]], cat[j], self.sample, rng)
+        if (~mask[:, j]).any(): X[~mask[:, j], j] = self._answer(est, X, ~mask[:, j], j, rng)
     return X
 
 # %% ../nbs/04_baselines.ipynb #b5f71607
@@ -202,14 +229,22 @@ class MICE(Imputer):
                  device="auto",          # accepted for the common interface; scikit-learn runs on the CPU
                  verbose=True,           # show a progress bar over the imputations
                  categorical=None,       # columns to treat as categorical besides category, bool and text ones (names or positions)
+                 n_nearest_features=None, # regress each column on at most this many others, the most correlated (None: all; wide tables)
+                 bounded=False,          # keep each imputed number within its column's observed range (a drifting chain cannot run away)
                 ):
         super().__init__(seed, device, verbose, categorical)
         self.n_imputations, self.max_iter, self.sample_posterior, self.tol = n_imputations, max_iter, sample_posterior, tol
+        self.n_nearest_features, self.bounded = n_nearest_features, bounded
 
-    def _make(self):
+    def _make(self, Z):
         m = check_int(self.n_imputations, "n_imputations")
         if not check_bool(self.sample_posterior, "sample_posterior"): m = 1                       # the deterministic chain gives the same answer every time
-        kw = dict(max_iter=check_int(self.max_iter, "max_iter"), tol=check_real(self.tol, "tol", 0))
+        kw = dict(max_iter=check_int(self.max_iter, "max_iter"), tol=check_real(self.tol, "tol", 0),
+                  n_nearest_features=check_int(self.n_nearest_features, "n_nearest_features", none_ok=True))
+        if check_bool(self.bounded, "bounded") and self.encoder_.categorical.any(): kw["bounded"] = True
+        elif self.bounded:                                       # scikit-learn's limits, strictly apart (a constant column: a hair)
+            lo, hi = np.nanmin(Z, axis=0), np.nanmax(Z, axis=0)
+            kw.update(min_value=lo, max_value=np.where(hi > lo, hi, np.nextafter(lo, np.inf)))
         kw["sample" if self.encoder_.categorical.any() else "sample_posterior"] = bool(self.sample_posterior)
         if self.encoder_.categorical.any():                      # mixed table: the chained equations of this chapter
             self.imputers_ = [ChainedEquations(self.encoder_, BayesianRidge(), LogisticRegression(max_iter=1000), random_state=s, **kw)
@@ -217,7 +252,7 @@ class MICE(Imputer):
         else: self.imputers_ = [IterativeImputer(BayesianRidge(), random_state=s, **kw) for s in _seeds(self.seed_, m)]
 
     def _fit_impute(self, Z, mask):
-        self._make()
+        self._make(Z)
         fills = [_quiet_fit_transform(imp, Z) for imp in progress(self.imputers_, self.verbose and len(self.imputers_) > 1, "MICE")]
         self.n_iter_ = max(imp.n_iter_ for imp in self.imputers_)
         return _pool(self, fills)

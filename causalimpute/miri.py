@@ -61,7 +61,7 @@ PRESETS["accurate"] = PRESETS["default"]                         # its name befo
 PRESETS["reference"] = dict(n_rounds=10, n_epochs=100, n_epochs_first=None, min_batches=0, batch_size=100, epoch_batches=0, hidden=1001, depth=3,
                             n_freq=0, lr=1e-2, lr_decay=False, solver="euler", n_steps=100, warm_start=False, conditioning="reference", init="noise",
                             clip=None, cpu_threads=None)
-AUTO_INIT_COLUMNS = 32  # init="auto": one chain of chained equations (`mice`, `sample_posterior=False`) up to this many columns, noise beyond
+AUTO_INIT_COLUMNS = 32  # init="auto": one chain of chained equations (`mice`, `sample_posterior=False`); beyond this many columns each column regressed on this many others, its most correlated, imputations bounded
 
 # %% ../nbs/10_miri.ipynb #ae790e19
 CONV_NET = {"default": dict(hidden=32, depth=3), "reference": dict(hidden=64, depth=4)}   # channels, residual blocks (velocity="conv")
@@ -142,7 +142,7 @@ class MIRI(Imputer):
                  n_steps=None,         # ODE steps per imputation
                  warm_start=None,      # keep network and optimiser across rounds (False: fresh ones every round, as the reference)
                  conditioning=None,    # "clean" (same inputs in training and imputation) or "reference"
-                 init=None,            # initial fill: "noise" (N(0,1) in standardised units), an imputer name, e.g. "mean", "mice", "auto" (one deterministic chain of "mice" up to `AUTO_INIT_COLUMNS` columns, "noise" beyond), or a completed table of the X given to `fit` (same rows and columns, X's observed entries, no holes: a warm start from your own imputation)
+                 init=None,            # initial fill: "noise" (N(0,1) in standardised units), an imputer name, e.g. "mean", "mice", "auto" (one deterministic chain of "mice"; on a table wider than `AUTO_INIT_COLUMNS` columns each column regressed on that many others, its most correlated, bounded), or a completed table of the X given to `fit` (same rows and columns, X's observed entries, no holes: a warm start from your own imputation)
                  clip=None,            # gradient-norm clipping (None: off)
                  cpu_threads=None,     # torch threads while fitting on a CPU (None: unchanged)
                  inference_batch=8192, # rows per chunk when solving the ODE
@@ -384,9 +384,9 @@ def _solve(net, X, M, pool, c, generator,
 def _initial_fill(Z, mask, c, seed, generator, encoder=None,
                   start=None, # with c['init'] == 'table': the given completed table, standardised codes like `Z`
                  ):
-    "Round 0's table, as the flow's design: observed entries of `Z`; holes filled with noise (N(0, 1); a level: an observed one), by `c['init']` ('auto': by one deterministic chain of chained equations up to `AUTO_INIT_COLUMNS` columns, noise beyond) or from `start` ('table')."
+    "Round 0's table, as the flow's design: observed entries of `Z`; holes filled with noise (N(0, 1); a level: an observed one), by `c['init']` ('auto': by one deterministic chain of chained equations, on a table wider than `AUTO_INIT_COLUMNS` columns each column regressed on that many others, bounded) or from `start` ('table')."
     auto = c["init"] == "auto"
-    init = ("mice" if Z.shape[1] <= AUTO_INIT_COLUMNS else "noise") if auto else c["init"]
+    init = "mice" if auto else c["init"]
     D, mD, blocks = _to_design(Z, encoder), _expand_mask(mask, encoder), c.get("categorical_blocks", ())
     if init == "table": return np.where(mD, D, _to_design(start, encoder))
     if init == "noise":
@@ -400,6 +400,8 @@ def _initial_fill(Z, mask, c, seed, generator, encoder=None,
     cat = [] if encoder is None else np.flatnonzero(encoder.categorical).tolist()
     kw = {"categorical": cat} if cat else {}
     if auto: kw["sample_posterior"] = False     # the chain's conditional means: `mice`'s ten posterior chains averaged cost ten times as much
+    if auto and Z.shape[1] > AUTO_INIT_COLUMNS: kw.update(n_nearest_features=AUTO_INIT_COLUMNS, bounded=True)   # wide: a column's nearest,
+                                                                                          # imputations within the observed range
     try: base = make_imputer(init, seed=seed, verbose=False, **kw)
     except ValueError as e: raise ValueError(f"init={init!r} is neither 'noise', 'auto' nor a known imputer: {e}") from None
     return np.where(mD, D, _to_design(np.asarray(base.fit_transform(Z), dtype=np.float64), encoder))
