@@ -11,7 +11,7 @@ from torch import nn
 from fastcore.basics import patch
 from . import baselines  # noqa: F401  (registers the imputers `init` names)
 from .core import (Imputer, register_imputer, progress, make_imputer, torch_threads,
-                               check_int, check_real, check_choice, check_bool, _stream_seed, _colname, check_columns)
+                               check_int, check_real, check_choice, check_bool, _stream_seed, _colname, check_columns, child_imputer)
 from .flow import (VelocityMLP, VelocityConv, interpolate, solve_flow, SOLVERS, init_weights, train_flow,
                                level_vertices, dequantise, snap_to_vertices)
 
@@ -142,7 +142,7 @@ class MIRI(Imputer):
                  n_steps=None,         # ODE steps per imputation
                  warm_start=None,      # keep network and optimiser across rounds (False: fresh ones every round, as the reference)
                  conditioning=None,    # "clean" (same inputs in training and imputation) or "reference"
-                 init=None,            # initial fill: "noise" (N(0,1) in standardised units), an imputer name, e.g. "mean", "mice", "auto" (one deterministic chain of "mice"; on a table wider than `AUTO_INIT_COLUMNS` columns each column regressed on that many others, its most correlated, bounded), or a completed table of the X given to `fit` (same rows and columns, X's observed entries, no holes: a warm start from your own imputation)
+                 init=None,            # initial fill: "noise" (N(0,1) in standardised units), an imputer (a name, e.g. "mean", "mice", or an unfitted Imputer, cloned), "auto" (one deterministic chain of "mice"; on a table wider than `AUTO_INIT_COLUMNS` columns each column regressed on that many others, its most correlated, bounded), or a completed table of the X given to `fit` (same rows and columns, X's observed entries, no holes: a warm start from your own imputation)
                  clip=None,            # gradient-norm clipping (None: off)
                  cpu_threads=None,     # torch threads while fitting on a CPU (None: unchanged)
                  inference_batch=8192, # rows per chunk when solving the ODE
@@ -178,7 +178,7 @@ def _check_config(c):
     check_choice(c["conditioning"], "conditioning", ("clean", "reference"))
     for k in ("warm_start", "lr_decay", "match_levels"): check_bool(c[k], k)
     if not isinstance(c["init"], str):
-        raise ValueError(f"init must be 'noise', 'auto', an imputer name or a completed table (array or DataFrame), got {c['init']!r}")
+        raise ValueError(f"init must be 'noise', 'auto', an imputer (a name or an Imputer) or a completed table (array or DataFrame), got {c['init']!r}")
     if c["velocity"] == "conv" and c["hidden"] % 8:
         raise ValueError(f"hidden must be a multiple of 8 with velocity='conv' (channels of GroupNorm(8, .)), got {c['hidden']!r}")
 
@@ -195,6 +195,7 @@ def miri_config(est,             # a MIRI (its arguments are read, never changed
     for k in list(PRESETS[est.preset]) + ["inference_batch", "point_draws", "match_levels"]:
         if getattr(est, k) is not None: c[k] = getattr(est, k)
     if isinstance(c["init"], (np.ndarray, pd.DataFrame, torch.Tensor, list)): c["init"] = "table"   # a completed table: `_given_start` reads it
+    elif isinstance(c["init"], Imputer): c["init"] = "imputer"                                    # an unfitted imputer: `_initial_fill` clones it
     _check_config(c)
     if est.velocity == "conv" and est.image_shape is None:
         raise ValueError("image_shape is required with velocity='conv': (height, width) or (channels, height, width) of one image")
@@ -382,9 +383,9 @@ def _solve(net, X, M, pool, c, generator,
 
 # %% ../nbs/10_miri.ipynb #eff76e80
 def _initial_fill(Z, mask, c, seed, generator, encoder=None,
-                  start=None, # with c['init'] == 'table': the given completed table, standardised codes like `Z`
+                  start=None, # with c['init'] == 'table': the given completed table, standardised codes like `Z`; 'imputer': the given Imputer
                  ):
-    "Round 0's table, as the flow's design: observed entries of `Z`; holes filled with noise (N(0, 1); a level: an observed one), by `c['init']` ('auto': by one deterministic chain of chained equations, on a table wider than `AUTO_INIT_COLUMNS` columns each column regressed on that many others, bounded) or from `start` ('table')."
+    "Round 0's table, as the flow's design: observed entries of `Z`; holes filled with noise (N(0, 1); a level: an observed one), by `c['init']` ('auto': by one deterministic chain of chained equations, on a table wider than `AUTO_INIT_COLUMNS` columns each column regressed on that many others, bounded) or from `start` ('table': the given table; 'imputer': a clone of the given Imputer)."
     auto = c["init"] == "auto"
     init = "mice" if auto else c["init"]
     D, mD, blocks = _to_design(Z, encoder), _expand_mask(mask, encoder), c.get("categorical_blocks", ())
@@ -402,8 +403,10 @@ def _initial_fill(Z, mask, c, seed, generator, encoder=None,
     if auto: kw["sample_posterior"] = False     # the chain's conditional means: `mice`'s ten posterior chains averaged cost ten times as much
     if auto and Z.shape[1] > AUTO_INIT_COLUMNS: kw.update(n_nearest_features=AUTO_INIT_COLUMNS, bounded=True)   # wide: a column's nearest,
                                                                                           # imputations within the observed range
-    try: base = make_imputer(init, seed=seed, verbose=False, **kw)
-    except ValueError as e: raise ValueError(f"init={init!r} is neither 'noise', 'auto' nor a known imputer: {e}") from None
+    if init == "imputer" and isinstance(start, Imputer): base = child_imputer(start, "init", seed=seed, categorical=cat)   # a clone, told the categories
+    else:
+        try: base = make_imputer(init, seed=seed, verbose=False, **kw)
+        except ValueError as e: raise ValueError(f"init={init!r} is neither 'noise', 'auto' nor a known imputer: {e}") from None
     return np.where(mD, D, _to_design(np.asarray(base.fit_transform(Z), dtype=np.float64), encoder))
 
 # %% ../nbs/10_miri.ipynb #e92599e7
@@ -476,7 +479,7 @@ def _fit_impute(self:MIRI, Z, mask):
     self.train_mask_ = mask                                              # with `pool_`, the training table: for the bootstrap refits of `sample`
     g = torch.Generator(self.device_).manual_seed(self.seed_)            # the fit's one source of randomness
     hist, rounds = [], []
-    start = self._given_start(Z, mask) if c["init"] == "table" else None
+    start = self._given_start(Z, mask) if c["init"] == "table" else self.init if c["init"] == "imputer" else None
     try:
         with torch_threads(c["cpu_threads"], self.device_):
             res = run_miri(_initial_fill(Z, mask, c, self.seed_, g, enc, start), _expand_mask(mask, enc), c, self.device_, g, self.verbose,
