@@ -122,8 +122,8 @@ def _nearest(enc, X:np.ndarray, k:int) -> list:
     "Per column, the `k` other columns most correlated with it on the complete `X` (for a categorical column, its most correlated indicator), in column order."
     D, sl = enc.one_hot(X), enc.blocks()
     with np.errstate(invalid="ignore", divide="ignore"): C = np.nan_to_num(np.abs(np.corrcoef(D, rowvar=False)))   # a constant column: 0
-    B = C if len(sl) == D.shape[1] else np.array([[C[a, b].max() for b in sl] for a in sl])
-    B = B.copy(); np.fill_diagonal(B, -1.0)
+    B = C if len(sl) == D.shape[1] else np.array([[C[a, b].max() for b in sl] for a in sl])   # column x column (a new array: C
+    np.fill_diagonal(B, -1.0)                                                                     # is ours to change)
     return [sorted(np.argsort(-B[j], kind="stable")[:k].tolist()) for j in range(len(sl))]
 
 def _predict(est, A:np.ndarray, categorical:bool, sample:bool, rng) -> np.ndarray:
@@ -241,8 +241,8 @@ class MICE(Imputer):
         if not check_bool(self.sample_posterior, "sample_posterior"): m = 1                       # the deterministic chain gives the same answer every time
         kw = dict(max_iter=check_int(self.max_iter, "max_iter"), tol=check_real(self.tol, "tol", 0),
                   n_nearest_features=check_int(self.n_nearest_features, "n_nearest_features", none_ok=True))
-        if check_bool(self.bounded, "bounded") and self.encoder_.categorical.any(): kw["bounded"] = True
-        elif self.bounded:                                       # scikit-learn's limits, strictly apart (a constant column: a hair)
+        if check_bool(self.bounded, "bounded") and self.encoder_.categorical.any(): kw["bounded"] = True   # the clip in the chain
+        elif self.bounded:                                       # scikit-learn's limits, which must be strictly apart (a constant column: a hair)
             lo, hi = np.nanmin(Z, axis=0), np.nanmax(Z, axis=0)
             kw.update(min_value=lo, max_value=np.where(hi > lo, hi, np.nextafter(lo, np.inf)))
         kw["sample" if self.encoder_.categorical.any() else "sample_posterior"] = bool(self.sample_posterior)

@@ -169,7 +169,7 @@ def _init_from_file(imp,       # the unfitted imputer
     else:                                                    # the same rows of the start file, in one streaming pass
         text, n = _take_rows(Path(v), rows[0], sep)
         if n != rows[1]: raise CLIError(f"--param init={v}: the file has {n} rows, the input {rows[1]}; init must be a completed copy of the input")
-        T = pd.read_csv(io.StringIO(text.to_csv(index=False, sep=sep)), sep=sep)      # typed as the sample of the input is
+        T = _typed(text, sep)                                # typed as the sample of the input is
     lacking = [c for c in feats if c not in T.columns]
     if lacking: raise CLIError(f"--param init={v}: the file has no column {lacking[0]!r} of the input ({len(lacking)} missing); "
                                "init must be a completed copy of the input")
@@ -306,6 +306,10 @@ def _sample_rows(path, n:int, seed:int, sep=",", chunksize=100_000,
     text = keep.drop(columns=["_key", "_row"]).reset_index(drop=True)
     return (text, keep._row.to_numpy(), total) if positions else text
 
+def _typed(text:pd.DataFrame, sep=",") -> pd.DataFrame:
+    "Rows read as text (`_sample_rows`, `_take_rows`), typed as `read_csv` types a file of them."
+    return pd.read_csv(io.StringIO(text.to_csv(index=False, sep=sep)), sep=sep)
+
 def _take_rows(path, rows, sep=",", chunksize=100_000) -> tuple:
     "The rows at positions `rows` of the CSV at `path`, as text in file order, and the file's row count: one streaming pass."
     parts, total = [], 0
@@ -333,7 +337,7 @@ def fit_csv(inp,                  # CSV file with a header row
     if fit_rows is None: (parsed, text), rows = read_csv_table(inp, sep), None
     else:
         text, *rows = _sample_rows(inp, check_int(fit_rows, "--fit-rows", 2), seed, sep, positions=True)
-        parsed = pd.read_csv(io.StringIO(text.to_csv(index=False, sep=sep)), sep=sep)       # the sample, typed as the whole file would be
+        parsed = _typed(text, sep)                               # the sample, typed as the whole file would be
     feats = feature_columns(parsed, skip, categorical)
     imp = build_imputer(method, baseline, seed, verbose, params, categorical)
     _init_from_file(imp, feats, sep, rows)
