@@ -118,6 +118,18 @@ def _others(enc, X:np.ndarray, j:int,
     if cols is None: return np.delete(D, np.s_[sl[j].start:sl[j].stop], axis=1)
     return D[:, np.concatenate([np.arange(sl[i].start, sl[i].stop) for i in cols])]
 
+def _reference(enc, j:int,
+               cols=None, # the predictor columns, as `_others` takes them (None: every column but `j`)
+              ) -> np.ndarray:
+    "Positions in column `j`'s design (`_others`) left when each categorical predictor's first level is dropped (reference coding)."
+    cols, w = [i for i in range(len(enc.categorical)) if i != j] if cols is None else cols, [s.stop - s.start for s in enc.blocks()]
+    at = np.cumsum([0] + [w[i] for i in cols])
+    return np.concatenate([np.arange(a + int(enc.categorical[i] and w[i] > 1), a + w[i]) for a, i in zip(at, cols)] + [[]]).astype(int)
+
+class _Columns:
+    "A model fitted on the columns `cols` of its design only: the chained equations' fallback where LAPACK fails on the full design."
+    def __init__(self, est, cols): self.est, self.cols = est, cols
+
 def _nearest(enc, X:np.ndarray, k:int) -> list:
     "Per column, the `k` other columns most correlated with it on the complete `X` (for a categorical column, its most correlated indicator), in column order."
     D, sl = enc.one_hot(X), enc.blocks()
@@ -165,19 +177,29 @@ class ChainedEquations:
         y = X[obs, j].astype(int) if cat else X[obs, j]
         if cat and len(np.unique(y)) == 1: return _OneLevel(y[0])
         est = clone(self.classifier if cat else self.regressor)
+        A = self._design(X, j)[obs]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            return est.fit(self._design(X, j)[obs], y)
+            try: return est.fit(A, y)
+            except np.linalg.LinAlgError:        # LAPACK's SVD can fail on a rank-deficient design, and full one-hot blocks are one
+                keep = _reference(self.encoder, j, self._predictors(j))
+                return _Columns(clone(est).fit(A[:, keep], y), keep)
 
     def _answer(self, est, X, rows, j, rng):
         "Column `j`'s imputation of `rows` of `X`: the model's answer (`_predict`), a number held within the observed range when `bounded`."
-        v = _predict(est, self._design(X, j)[rows], self.encoder.categorical[j], self.sample, rng)
+        A = self._design(X, j)[rows]
+        if isinstance(est, _Columns): est, A = est.est, A[:, est.cols]
+        v = _predict(est, A, self.encoder.categorical[j], self.sample, rng)
         return np.clip(v, *self.bounds_[:, j]) if getattr(self, "bounded", False) and not self.encoder.categorical[j] else v
 
-    def _design(self, X, j):
-        "Column `j`'s predictors: every other column, or its nearest (`predictors_`)."
+    def _predictors(self, j):
+        "Column `j`'s predictor columns: its nearest (`predictors_`), or None for every other column."
         cols = getattr(self, "predictors_", None)
-        return _others(self.encoder, X, j, None if cols is None else cols[j])
+        return None if cols is None else cols[j]
+
+    def _design(self, X, j):
+        "Column `j`'s predictors, one-hot: every other column, or its nearest."
+        return _others(self.encoder, X, j, self._predictors(j))
 
 # %% ../nbs/04_baselines.ipynb #c2b0eca6
 @patch
