@@ -529,6 +529,15 @@ def chained_draws(X,                  # n x d codes: observed entries, the holes
 
 # %% ../nbs/07_miracle.ipynb #a08bc1c7
 @patch
+def _known(self:MIRACLE, Z) -> np.ndarray:
+    "`Z` for the fitted baseline's `transform`: an observed level it did not see at its fit (its entries were all held out, or a bootstrap resample missed them) as a hole; MIRACLE keeps the observed entry all the same."
+    cat = np.flatnonzero(self.encoder_.categorical)
+    if not len(cat): return Z
+    out, seen = Z.copy(), self.baseline_.encoder_.levels
+    for j in cat: out[~np.isin(Z[:, j], np.asarray(seen[j], dtype=np.float64)), j] = np.nan
+    return out
+
+@patch
 def _fit_baseline(self:MIRACLE, Z, mask, H) -> tuple:
     "Fit the baseline once, without the held-out entries `H`: (its imputation of the holes, its out-of-sample predictions of `H`), observed entries kept."
     cat = np.flatnonzero(self.encoder_.categorical)
@@ -536,7 +545,7 @@ def _fit_baseline(self:MIRACLE, Z, mask, H) -> tuple:
     fit = mask & ~H
     B = np.where(fit, Z, np.asarray(self.baseline_.fit_transform(np.where(fit, Z, np.nan)), dtype=np.float64))
     if not H.any(): return B, B
-    return np.where(mask, Z, np.asarray(self.baseline_.transform(Z), dtype=np.float64)), B   # the holes: the same fit, every observed entry
+    return np.where(mask, Z, np.asarray(self.baseline_.transform(self._known(Z)), dtype=np.float64)), B   # the holes: the same fit, every observed entry
 
 @patch
 def _holdout_weights(self:MIRACLE, Z0, R, mask, H) -> np.ndarray:
@@ -617,7 +626,7 @@ def _settle(self:MIRACLE, D0, hole,
 def _design(self:MIRACLE, Z, mask, settle:bool=False) -> np.ndarray:
     "The blended imputation of rows `Z` as a design (level probabilities in categorical blocks): the fitted baseline's imputation refined (`window` bootstrap passes of the fitted network, or `_settle` with `settle`), the fitted blend."
     enc, g = self.encoder_, self.net_.input_group.cpu().numpy()
-    D0 = enc.one_hot(np.where(mask, Z, np.asarray(self.baseline_.transform(Z), dtype=np.float64)))
+    D0 = enc.one_hot(np.where(mask, Z, np.asarray(self.baseline_.transform(self._known(Z)), dtype=np.float64)))
     R = self._settle(D0, ~mask[:, g]) if settle else self._bootstrap(D0, ~mask[:, g])
     return D0 + self.blend_.to_numpy()[g] * (R - D0)
 

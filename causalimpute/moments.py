@@ -40,9 +40,9 @@ def moment_penalty(imputed,      # the imputation head's output for every row, n
                    propensity,   # P(observed | .), n x m
                    eps=0.01,     # propensity clipping
                   ) -> torch.Tensor:
-    "MIRACLE's R2: sum over columns of (SIPW mean of the observed data - mean of the imputation over all rows)^2."
-    imputed = _t(imputed)
-    return ((sipw_mean(x, observed, propensity, eps) - imputed.mean(0)) ** 2).sum()
+    "MIRACLE's R2: sum over columns of (SIPW mean of the observed data - mean of the imputation over all rows)^2; a column with no observed entry among the rows adds nothing."
+    imputed, seen = _t(imputed), _t(observed).bool().any(0)             # a batch can miss every observed entry of a sparse column
+    return ((sipw_mean(x, observed, propensity, eps)[seen] - imputed.mean(0)[seen]) ** 2).sum()   # (its SIPW mean is 0/0)
 
 # %% ../nbs/06_moments.ipynb #bb2a3c9b
 def sipw_frequencies(levels,        # level indices 0..K-1 of one categorical column, n (entries not observed are ignored, may be NaN)
