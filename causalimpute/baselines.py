@@ -110,18 +110,24 @@ class _OneLevel:
     def __init__(self, level): self.classes_ = np.array([level])
     def predict(self, A): return np.full(len(A), self.classes_[0])
 
-def _others(enc, X:np.ndarray, j:int,
-            cols=None, # the predictor columns (None: every column but `j`)
-           ) -> np.ndarray:
-    "The one-hot design of every column of `X` but `j`, or of the columns `cols`: the predictors of column `j` in the chained equations."
-    D, sl = enc.one_hot(X), enc.blocks()
-    if cols is None: return np.delete(D, np.s_[sl[j].start:sl[j].stop], axis=1)
-    return D[:, np.concatenate([np.arange(sl[i].start, sl[i].stop) for i in cols])]
+def _positions(enc, j:int,
+               cols=None, # the predictor columns (None: every column but `j`)
+              ) -> np.ndarray:
+    "Where column `j`'s predictors sit in the table's one-hot design: the blocks of every other column, or of the columns `cols`, in order."
+    sl = enc.blocks()
+    cols = [i for i in range(len(sl)) if i != j] if cols is None else cols
+    return np.concatenate([np.arange(sl[i].start, sl[i].stop) for i in cols] + [[]]).astype(int)
+
+def _refresh(enc, D:np.ndarray, X:np.ndarray, j:int, rows):
+    "Write column `j` of the codes `X` (no holes) at `rows` into its block of the one-hot design `D`, in place: `enc.one_hot(X)` kept current."
+    sl = enc.blocks()[j]
+    if not enc.categorical[j]: D[rows, sl.start] = X[rows, j]; return
+    r = np.flatnonzero(rows); D[r, sl] = 0.0; D[r, sl.start + X[r, j].astype(int)] = 1.0
 
 def _reference(enc, j:int,
-               cols=None, # the predictor columns, as `_others` takes them (None: every column but `j`)
+               cols=None, # the predictor columns, as `_positions` takes them (None: every column but `j`)
               ) -> np.ndarray:
-    "Positions in column `j`'s design (`_others`) left when each categorical predictor's first level is dropped (reference coding)."
+    "Positions in column `j`'s design (its predictors, `_positions`) left when each categorical predictor's first level is dropped (reference coding)."
     cols, w = [i for i in range(len(enc.categorical)) if i != j] if cols is None else cols, [s.stop - s.start for s in enc.blocks()]
     at = np.cumsum([0] + [w[i] for i in cols])
     return np.concatenate([np.arange(a + int(enc.categorical[i] and w[i] > 1), a + w[i]) for a, i in zip(at, cols)] + [[]]).astype(int)
@@ -172,12 +178,13 @@ class ChainedEquations:
         "Start: the fitted column means (numbers) and modes (levels) in the holes of `Z`."
         return np.where(np.isnan(Z), self.start_, Z)
 
-    def _fit_column(self, X, obs, j):
+    def _fit_column(self, X, D, obs, j):
+        "Column `j`'s model, fitted on the rows `obs` of the codes `X` (its target) and of their one-hot design `D` (its predictors)."
         cat = self.encoder.categorical[j]
         y = X[obs, j].astype(int) if cat else X[obs, j]
         if cat and len(np.unique(y)) == 1: return _OneLevel(y[0])
         est = clone(self.classifier if cat else self.regressor)
-        A = self._design(X, j)[obs]
+        A = self._design(D, j, obs)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             try: return est.fit(A, y)
@@ -185,9 +192,9 @@ class ChainedEquations:
                 keep = _reference(self.encoder, j, self._predictors(j))
                 return _Columns(clone(est).fit(A[:, keep], y), keep)
 
-    def _answer(self, est, X, rows, j, rng):
+    def _answer(self, est, D, rows, j, rng):
         "Column `j`'s imputation of `rows` of `X`: the model's answer (`_predict`), a number held within the observed range when `bounded`."
-        A = self._design(X, j)[rows]
+        A = self._design(D, j, rows)
         if isinstance(est, _Columns): est, A = est.est, A[:, est.cols]
         v = _predict(est, A, self.encoder.categorical[j], self.sample, rng)
         return np.clip(v, *self.bounds_[:, j]) if getattr(self, "bounded", False) and not self.encoder.categorical[j] else v
@@ -197,9 +204,9 @@ class ChainedEquations:
         cols = getattr(self, "predictors_", None)
         return None if cols is None else cols[j]
 
-    def _design(self, X, j):
-        "Column `j`'s predictors, one-hot: every other column, or its nearest."
-        return _others(self.encoder, X, j, self._predictors(j))
+    def _design(self, D, j, rows):
+        "Column `j`'s predictors at `rows`, from the table's one-hot design `D`: every other column's block, or its nearest columns'."
+        return D[np.ix_(rows, _positions(self.encoder, j, self._predictors(j)))]
 
 # %% ../nbs/04_baselines.ipynb #c2b0eca6
 @patch
@@ -215,13 +222,13 @@ def fit_transform(self:ChainedEquations,
     k = self.n_nearest_features
     self.predictors_ = None if k is None or k >= Z.shape[1] - 1 else _nearest(self.encoder, X, k)
     order = [int(j) for j in np.argsort((~mask).sum(0), kind="stable") if not mask[:, j].all()] if Z.shape[1] > 1 else []   # one column: no predictors
-    big = np.abs(np.where(mask & ~cat, Z, 0.0)).max()
+    big, D = np.abs(np.where(mask & ~cat, Z, 0.0)).max(), self.encoder.one_hot(X)   # the design, kept current column by column
     for it in range(self.max_iter):
         prev, self.n_iter_ = X.copy(), it + 1
         for j in order:
-            est = self._fit_column(X, mask[:, j], j)
-            X[~mask[:, j], j] = self._answer(est, X, ~mask[:, j], j, rng)
-            self.sequence_.append((j, est))
+            est = self._fit_column(X, D, mask[:, j], j)
+            X[~mask[:, j], j] = self._answer(est, D, ~mask[:, j], j, rng)
+            _refresh(self.encoder, D, X, j, ~mask[:, j]); self.sequence_.append((j, est))
         moved = np.abs(X - prev)[:, ~cat].max() if (~cat).any() else 0.0
         if not self.sample and moved < self.tol * big and (X[:, cat] == prev[:, cat]).all(): break
     return X
@@ -232,9 +239,9 @@ def transform(self:ChainedEquations,
              ) -> np.ndarray: # the imputed codes
     "Replay the fitted rounds on the rows of `Z` (the same draws on every call: the generator restarts from `random_state`)."
     mask, cat, rng = ~np.isnan(Z), self.encoder.categorical, np.random.default_rng(self.random_state)
-    X = self._fill(Z)
+    X = self._fill(Z); D = self.encoder.one_hot(X)
     for j, est in self.sequence_:
-        if (~mask[:, j]).any(): X[~mask[:, j], j] = self._answer(est, X, ~mask[:, j], j, rng)
+        if (~mask[:, j]).any(): X[~mask[:, j], j] = self._answer(est, D, ~mask[:, j], j, rng); _refresh(self.encoder, D, X, j, ~mask[:, j])
     return X
 
 # %% ../nbs/04_baselines.ipynb #b5f71607

@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_cli.ipynb #f9f41c10
 from __future__ import annotations
-import argparse, ast, contextlib, io, os, pickle, shutil, subprocess, sys, tempfile, time
+import argparse, ast, contextlib, io, os, pickle, shutil, subprocess, sys, tempfile, time, warnings
 from pathlib import Path
 import numpy as np, pandas as pd
 from .core import Imputer, make_imputer, available_imputers, check_int, progress
@@ -12,7 +12,7 @@ from .datasets import dataset_info, list_datasets
 from . import benchmark, __version__
 
 # %% auto #0
-__all__ = ['DRAW_COLUMN', 'MODEL_FORMAT', 'DEMO_METHODS', 'FULL', 'MIXED', 'QUICK', 'CLIError', 'read_csv_table',
+__all__ = ['DRAW_COLUMN', 'MODEL_FORMAT', 'DEMO_METHODS', 'FULL', 'MIXED', 'QUICK', 'CLIError', 'strict_rows', 'read_csv_table',
            'feature_columns', 'parse_params', 'build_imputer', 'impute_csv', 'save_model', 'load_model', 'fit_csv',
            'impute_with_model', 'write_table_csv', 'bench_large', 'demo_methods', 'run_demo', 'run_bench',
            'build_parser', 'main']
@@ -30,17 +30,35 @@ def _same_file(a:Path, b:Path) -> bool:
     return a.resolve() == b.resolve()
 
 # %% ../nbs/13_cli.ipynb #de6b7747
+_EXTRA_FIELDS = "Length of header or names does not match length of data"   # pandas' ParserWarning, with index_col=False
+
+@contextlib.contextmanager
+def strict_rows(path, sep=","):
+    "While `path` is read (with `index_col=False`): a row with more fields than the header is an error that names the separator, not data dropped or made an index."
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=_EXTRA_FIELDS, category=pd.errors.ParserWarning)
+        try: yield
+        except pd.errors.ParserWarning:                        # the first rows longer than the header
+            raise CLIError(f"{str(path)!r} has rows with more fields than its header: is {sep!r} its separator (--sep), "
+                           "and is every value that holds it quoted?") from None
+        except pd.errors.ParserError as e:                     # a later row longer than the others
+            raise CLIError(f"cannot read {str(path)!r} as CSV: {str(e).strip()}; is {sep!r} its separator (--sep)?") from None
+
 def read_csv_table(path,     # CSV file with a header row
                    sep=",",  # field separator
                   ) -> tuple: # (parsed table, NaN where missing; the same table as the text of every cell)
-    "The CSV at `path` twice: parsed (NaN = missing) and as the raw text of every cell."
+    "The CSV at `path` twice: parsed (NaN = missing) and as the raw text of every cell; a row longer than the header, or one column whose name holds another separator, is an error."
     path = Path(path)
     if not path.is_file(): raise CLIError(f"input file {str(path)!r} does not exist")
     try:
-        parsed = pd.read_csv(path, sep=sep)
-        text = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False)
+        with strict_rows(path, sep):
+            parsed = pd.read_csv(path, sep=sep, index_col=False)
+            text = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False, index_col=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         raise CLIError(f"cannot read {str(path)!r} as CSV: {e}") from None
+    name = str(parsed.columns[0])
+    other = next((s for s in (",", ";", "\t", "|") if s != sep and s in name), None) if parsed.shape[1] == 1 else None
+    if other: raise CLIError(f"{str(path)!r} reads as one column, {name!r}: is {other!r} its separator? (--sep)")
     return parsed, text
 
 # %% ../nbs/13_cli.ipynb #6b7efcb3
@@ -298,10 +316,11 @@ def _sample_rows(path, n:int, seed:int, sep=",", chunksize=100_000,
                 ) -> pd.DataFrame:
     "A uniform random sample of `n` rows of the CSV at `path`, as text, in file order: one streaming pass (the n smallest random keys)."
     rng, keep, total = np.random.default_rng(seed), None, 0
-    for chunk in pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False, chunksize=chunksize):
-        chunk = chunk.assign(_key=rng.random(len(chunk)), _row=np.arange(total, total + len(chunk)))
-        both = chunk if keep is None else pd.concat([keep, chunk])
-        keep, total = both.nsmallest(n, "_key"), total + len(chunk)
+    with strict_rows(path, sep):
+        for chunk in pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False, chunksize=chunksize, index_col=False):
+            chunk = chunk.assign(_key=rng.random(len(chunk)), _row=np.arange(total, total + len(chunk)))
+            both = chunk if keep is None else pd.concat([keep, chunk])
+            keep, total = both.nsmallest(n, "_key"), total + len(chunk)
     keep = keep.sort_values("_row")
     text = keep.drop(columns=["_key", "_row"]).reset_index(drop=True)
     return (text, keep._row.to_numpy(), total) if positions else text
@@ -313,8 +332,9 @@ def _typed(text:pd.DataFrame, sep=",") -> pd.DataFrame:
 def _take_rows(path, rows, sep=",", chunksize=100_000) -> tuple:
     "The rows at positions `rows` of the CSV at `path`, as text in file order, and the file's row count: one streaming pass."
     parts, total = [], 0
-    for chunk in pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False, chunksize=chunksize):
-        parts.append(chunk[np.isin(np.arange(total, total + len(chunk)), rows)]); total += len(chunk)
+    with strict_rows(path, sep):
+        for chunk in pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False, chunksize=chunksize, index_col=False):
+            parts.append(chunk[np.isin(np.arange(total, total + len(chunk)), rows)]); total += len(chunk)
     return (pd.concat(parts).reset_index(drop=True) if parts else pd.DataFrame()), total
 
 def fit_csv(inp,                  # CSV file with a header row
@@ -380,7 +400,8 @@ def _impute_in_chunks(inp, out, m, chunksize, read, draws=None, verbose=False):
     try:
         with contextlib.ExitStack() as stack:
             files = [stack.enter_context(open(p, "w", newline="")) for p in parts]
-            for k, chunk in enumerate(progress(pd.read_csv(inp, chunksize=chunksize, **read), verbose, desc=f"chunks of {chunksize:,} rows")):
+            stack.enter_context(strict_rows(inp, read["sep"]))
+            for k, chunk in enumerate(progress(pd.read_csv(inp, chunksize=chunksize, index_col=False, **read), verbose, desc=f"chunks of {chunksize:,} rows")):
                 X = _parse_chunk(chunk, m)                         # parsed once: counted here, imputed below
                 imputed += int(X.isna().to_numpy().sum())
                 copies = _impute_chunk(chunk, m, k, draws, X)
@@ -390,6 +411,8 @@ def _impute_in_chunks(inp, out, m, chunksize, read, draws=None, verbose=False):
         with open(out, "ab") as f:
             for p in parts[1:]:
                 with open(p, "rb") as g: shutil.copyfileobj(g, f)
+    except BaseException:                                          # no half-written output is left behind
+        out.unlink(missing_ok=True); raise
     finally:
         for p in parts[1:]: p.unlink(missing_ok=True)
     return rows, imputed
