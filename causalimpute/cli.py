@@ -33,7 +33,9 @@ def _same_file(a:Path, b:Path) -> bool:
 _EXTRA_FIELDS = "Length of header or names does not match length of data"   # pandas' ParserWarning, with index_col=False
 
 @contextlib.contextmanager
-def strict_rows(path, sep=","):
+def strict_rows(path,     # the file being read, for the message
+                sep=",",  # the separator it is read with, for the message
+               ):
     "While `path` is read (with `index_col=False`): a row with more fields than the header is an error that names the separator, not data dropped or made an index."
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message=_EXTRA_FIELDS, category=pd.errors.ParserWarning)
