@@ -51,7 +51,11 @@ def _gathered(results) -> list:
     "The m analyses (an iterable, m >= 2) as `_estimate`s in one parameter order (`_aligned`)."
     results = list(results)
     if len(results) < 2: raise ValueError(f"pooling needs at least 2 analyses, got {len(results)}")
-    return _aligned([_estimate(r) for r in results])
+    est = _aligned([_estimate(r) for r in results])
+    bad = [k for k, (_, q, U, _) in enumerate(est) if not (np.isfinite(q).all() and np.isfinite(np.diag(U)).all())]
+    if bad: raise ValueError(f"analys{'i' if len(bad) == 1 else 'e'}s {', '.join(map(str, bad[:10]))} of {len(est)} gave a NaN or infinite "
+                             "estimate or variance (a failed fit?): pooling would spread it to every pooled number")
+    return est
 
 
 # %% ../nbs/10a_multiple_imputation.ipynb #412b05f7
@@ -65,7 +69,7 @@ def pool(results,        # the m analyses: statsmodels results, or (estimate, co
     Ubar = np.mean([np.diag(U) for _, _, U, _ in est], axis=0)
     Qbar, B = Q.mean(0), Q.var(0, ddof=1)
     T = Ubar + (1 + 1 / m) * B
-    lam, riv = (1 + 1 / m) * B / T, (1 + 1 / m) * B / Ubar
+    with np.errstate(divide="ignore", invalid="ignore"): lam, riv = (1 + 1 / m) * B / T, (1 + 1 / m) * B / Ubar   # NaN where nothing varies
     with np.errstate(divide="ignore"): df_old = np.where(lam > 0, (m - 1) / lam ** 2, np.inf)
     dfc = df_com if df_com is not None else est[0][3]
     if dfc is None or not np.isfinite(dfc): df = df_old
@@ -74,8 +78,9 @@ def pool(results,        # the m analyses: statsmodels results, or (estimate, co
         with np.errstate(invalid="ignore"): df = np.where(np.isinf(df_old), df_obs, df_old * df_obs / (df_old + df_obs))
     fmi = (riv + 2 / (df + 3)) / (riv + 1)
     se, half = np.sqrt(T), stats.t.ppf(1 - alpha / 2, df) * np.sqrt(T)
+    with np.errstate(divide="ignore"): p = 2 * stats.t.sf(np.abs(Qbar) / se, df)
     out = pd.DataFrame(dict(estimate=Qbar, within=Ubar, between=B, total=T, se=se, riv=riv, **{"lambda": lam}, fmi=fmi, df=df,
-                            ci_low=Qbar - half, ci_high=Qbar + half, p_value=2 * stats.t.sf(np.abs(Qbar) / se, df)),
+                            ci_low=Qbar - half, ci_high=Qbar + half, p_value=p),
                        index=est[0][0] or [f"x{j}" for j in range(Q.shape[1])])
     out.attrs["m"] = m
     return out
