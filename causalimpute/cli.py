@@ -433,7 +433,8 @@ def _impute_on_dask(inp, out, m, chunksize, read, scheduler, draws=None):
     "The same transform as `map_partitions` of a Dask DataFrame of the file's text on the cluster at `scheduler`; one output file, in order."
     import dask.dataframe as dd
     from dask.distributed import Client
-    with Client(scheduler) as client:
+    with strict_rows(inp, read["sep"]): pd.read_csv(inp, nrows=chunksize, index_col=False, **read)   # Dask's reader drops a long row's
+    with Client(scheduler) as client:                                                                  # extra fields with a warning
         ddf = dd.read_csv(str(inp), blocksize=max(1, chunksize) * 64, **read)       # about `chunksize` rows of 64 bytes per partition
         if draws is None:
             done = ddf.map_partitions(_partition, m, meta=ddf._meta)
