@@ -128,9 +128,9 @@ def _reference(enc, j:int,
                cols=None, # the predictor columns, as `_positions` takes them (None: every column but `j`)
               ) -> np.ndarray:
     "Positions in column `j`'s design (its predictors, `_positions`) left when each categorical predictor's first level is dropped (reference coding)."
-    cols, w = [i for i in range(len(enc.categorical)) if i != j] if cols is None else cols, [s.stop - s.start for s in enc.blocks()]
-    at = np.cumsum([0] + [w[i] for i in cols])
-    return np.concatenate([np.arange(a + int(enc.categorical[i] and w[i] > 1), a + w[i]) for a, i in zip(at, cols)] + [[]]).astype(int)
+    sl = enc.blocks()
+    first = [s.start for s, c in zip(sl, enc.categorical) if c and s.stop - s.start > 1]      # every category's first level
+    return np.flatnonzero(~np.isin(_positions(enc, j, cols), first))
 
 class _Columns:
     "A model fitted on the columns `cols` of its design only: the chained equations' fallback where LAPACK fails on the full design."
@@ -188,7 +188,7 @@ class ChainedEquations:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             try: return est.fit(A, y)
-            except np.linalg.LinAlgError:        # LAPACK's SVD can fail on a rank-deficient design, and full one-hot blocks are one
+            except np.linalg.LinAlgError:        # LAPACK's SVD can fail on a rank-deficient design: full one-hot blocks and the intercept
                 keep = _reference(self.encoder, j, self._predictors(j))
                 return _Columns(clone(est).fit(A[:, keep], y), keep)
 
