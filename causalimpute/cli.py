@@ -48,13 +48,14 @@ def strict_rows(path,     # the file being read, for the message
 
 def read_csv_table(path,     # CSV file with a header row
                    sep=",",  # field separator
+                   na_values=(), # more texts of a missing cell, e.g. "?" (besides pandas' own: empty, NA, NaN, null, ...)
                   ) -> tuple: # (parsed table, NaN where missing; the same table as the text of every cell)
     "The CSV at `path` twice: parsed (NaN = missing) and as the raw text of every cell; a row longer than the header, or one column whose name holds another separator, is an error."
     path = Path(path)
     if not path.is_file(): raise CLIError(f"input file {str(path)!r} does not exist")
     try:
         with strict_rows(path, sep):
-            parsed = pd.read_csv(path, sep=sep, index_col=False)
+            parsed = pd.read_csv(path, sep=sep, index_col=False, na_values=list(na_values) or None)
             text = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False, index_col=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         raise CLIError(f"cannot read {str(path)!r} as CSV: {e}") from None
@@ -91,7 +92,8 @@ def feature_columns(df:pd.DataFrame, # the parsed table
     if spoilt:
         ex = {c: _first_non_number(df[c]) for c in spoilt}
         raise CLIError(f"column(s) of numbers with values that are not numbers: {', '.join(f'{c!r} (e.g. {ex[c]!r})' for c in spoilt)}; "
-                       "mark missing cells empty or NA, or declare the column categorical with --categorical, "
+                       f"mark missing cells empty or NA, or name their marker (--na-values {str(ex[spoilt[0]])!r}), "
+                       "or declare the column categorical with --categorical, "
                        f"or pass it through untouched with --skip {','.join(map(str, spoilt))}")
     return feats
 
@@ -207,12 +209,13 @@ def impute_csv(inp,                  # input CSV file with a header row
                force=False,          # replace `out` if it exists
                verbose=True,         # progress output of the method
                draws=None,           # m >= 2: multiple imputation, m completed copies stacked, numbered in a first column `.imp`
+               na_values=(),         # more texts of a missing cell, e.g. "?" (besides pandas' own: empty, NA, NaN, null, ...)
               ) -> dict:             # rows, features, imputed cells, seconds, method, draws
     "Impute the feature columns (numeric and categorical) of the CSV `inp` and write `out`; observed cells and skipped columns unchanged."
     inp, out = Path(inp), Path(out)
     if _same_file(inp, out): raise CLIError(f"output {str(out)!r} is the input file; causalimpute never overwrites its input: choose another -o")
     if out.exists() and not force: raise CLIError(f"output {str(out)!r} exists; pass --force to replace it")
-    parsed, text = read_csv_table(inp, sep)
+    parsed, text = read_csv_table(inp, sep, na_values)
     imp = build_imputer(method, baseline, seed, verbose, params, categorical)
     m = _draw_count(draws, imp, parsed.columns, method)              # refused before a fit that would be wasted
     feats = feature_columns(parsed, skip, categorical)
@@ -239,8 +242,8 @@ try: from pandas._libs.parsers import STR_NA_VALUES as _NA       # pandas' defau
 except ImportError: _NA = {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A",
                            "NA", "NULL", "NaN", "None", "n/a", "nan", "null"}
 
-def _schema(imp, parsed:pd.DataFrame, text:pd.DataFrame, feats:list) -> dict:
-    "What a fitted imputer needs to read and write this kind of file: columns, features, kinds and each level's spellings."
+def _schema(imp, parsed:pd.DataFrame, text:pd.DataFrame, feats:list, na_values=()) -> dict:
+    "What a fitted imputer needs to read and write this kind of file: columns, features, kinds, each level's spellings, the extra missing markers."
     cat = dict(zip(feats, imp.encoder_.categorical))
     readings = {}                                                  # categorical column -> {text as in the file: level}
     for c in feats:
@@ -248,7 +251,11 @@ def _schema(imp, parsed:pd.DataFrame, text:pd.DataFrame, feats:list) -> dict:
             obs = parsed[c].notna().to_numpy()
             readings[c] = dict(zip(text[c].to_numpy(dtype=object)[obs], parsed[c].to_numpy(dtype=object)[obs]))
     return dict(columns=list(parsed.columns), features=feats, categorical=[c for c in feats if cat[c]], readings=readings,
-                spellings={c: _spellings(parsed[c], text[c]) for c in readings})
+                spellings={c: _spellings(parsed[c], text[c]) for c in readings}, na_values=list(na_values))
+
+def _markers(model:dict) -> set:
+    "The texts of a missing cell in the files a model reads: pandas' own and the model's `--na-values` (a model written before them has none)."
+    return _NA.union(model.get("na_values", ()))
 
 def save_model(path,     # where to write the model file
                imp,      # the fitted imputer
@@ -284,9 +291,9 @@ def _parse_chunk(text:pd.DataFrame, # cells as text (`keep_default_na=False`)
     missing = [c for c in model["features"] if c not in text.columns]
     if missing: raise CLIError(f"the file lacks the model's feature column(s) {', '.join(map(repr, missing))}; it was fitted on "
                                f"{', '.join(map(repr, model['features']))}")
-    out = {}
+    out, markers = {}, _markers(model)
     for c in model["features"]:
-        cells = text[c].astype(object); na = cells.isin(_NA).to_numpy()
+        cells = text[c].astype(object); na = cells.isin(markers).to_numpy()
         if c in model["readings"]:
             out[c] = pd.Series(np.where(na, None, cells.map(lambda v: model["readings"][c].get(v, v))), index=text.index, dtype=object)
         else:
@@ -327,9 +334,9 @@ def _sample_rows(path, n:int, seed:int, sep=",", chunksize=100_000,
     text = keep.drop(columns=["_key", "_row"]).reset_index(drop=True)
     return (text, keep._row.to_numpy(), total) if positions else text
 
-def _typed(text:pd.DataFrame, sep=",") -> pd.DataFrame:
-    "Rows read as text (`_sample_rows`, `_take_rows`), typed as `read_csv` types a file of them."
-    return pd.read_csv(io.StringIO(text.to_csv(index=False, sep=sep)), sep=sep)
+def _typed(text:pd.DataFrame, sep=",", na_values=()) -> pd.DataFrame:
+    "Rows read as text (`_sample_rows`, `_take_rows`), typed as `read_csv` types a file of them (`na_values`: more texts of a missing cell)."
+    return pd.read_csv(io.StringIO(text.to_csv(index=False, sep=sep)), sep=sep, na_values=list(na_values) or None)
 
 def _take_rows(path, rows, sep=",", chunksize=100_000) -> tuple:
     "The rows at positions `rows` of the CSV at `path`, as text in file order, and the file's row count: one streaming pass."
@@ -351,22 +358,23 @@ def fit_csv(inp,                  # CSV file with a header row
             fit_rows=None,        # fit on a uniform random sample of this many rows (None: every row)
             force=False,          # replace `model_out` if it exists
             verbose=True,         # progress output of the method
+            na_values=(),         # more texts of a missing cell, e.g. "?" (the model keeps them for the files it imputes)
            ) -> dict:             # rows fitted on, features, seconds, method, the model path
     "Fit `method` on the feature columns of a CSV file (or a random sample of its rows) and save it with the file's schema."
     inp = Path(inp)
     if not inp.is_file(): raise CLIError(f"input file {str(inp)!r} does not exist")
     if Path(model_out).exists() and not force: raise CLIError(f"model {str(model_out)!r} exists; pass --force to replace it")
-    if fit_rows is None: (parsed, text), rows = read_csv_table(inp, sep), None
+    if fit_rows is None: (parsed, text), rows = read_csv_table(inp, sep, na_values), None
     else:
         text, *rows = _sample_rows(inp, check_int(fit_rows, "--fit-rows", 2), seed, sep, positions=True)
-        parsed = _typed(text, sep)                               # the sample, typed as the whole file would be
+        parsed = _typed(text, sep, na_values)                    # the sample, typed as the whole file would be
     feats = feature_columns(parsed, skip, categorical)
     imp = build_imputer(method, baseline, seed, verbose, params, categorical)
     _init_from_file(imp, feats, sep, rows)
     t0 = time.perf_counter()
     try: imp.fit(parsed[feats])
     except (ValueError, TypeError) as e: raise CLIError(f"{method}: {e}") from None
-    path = save_model(model_out, imp, _schema(imp, parsed, text, feats), force)
+    path = save_model(model_out, imp, _schema(imp, parsed, text, feats, na_values), force)
     return dict(rows=len(parsed), features=len(feats), seconds=time.perf_counter() - t0, method=method, model=str(path))
 
 # %% ../nbs/13_cli.ipynb #85764dfc
@@ -379,6 +387,7 @@ def impute_with_model(inp,              # CSV file with the columns the model wa
                       scheduler=None,   # address of a Dask scheduler: transform the partitions on that cluster
                       draws=None,       # m >= 2: multiple imputation, m completed copies one under another, numbered in a first column `.imp`
                       verbose=True,     # a progress bar over the chunks (this machine's path)
+                      na_values=(),     # more texts of a missing cell in this file, besides the model's (`fit --na-values`) and pandas' own
                      ) -> dict:         # rows, imputed cells (of one copy), seconds, method, draws
     "Impute a CSV file with a saved model, chunk by chunk (or partition by partition on a Dask cluster); the output keeps the rows' order."
     inp, out = Path(inp), Path(out)
@@ -386,6 +395,7 @@ def impute_with_model(inp,              # CSV file with the columns the model wa
     if out.exists() and not force: raise CLIError(f"output {str(out)!r} exists; pass --force to replace it")
     if not inp.is_file(): raise CLIError(f"input file {str(inp)!r} does not exist")
     m, t0 = load_model(model), time.perf_counter()
+    if na_values: m["na_values"] = list(dict.fromkeys([*m.get("na_values", ()), *na_values]))
     chunksize = check_int(chunksize, "--chunksize")
     name = type(m["imputer"]).__name__
     n_draws = _draw_count(draws, m["imputer"], pd.read_csv(inp, sep=sep, nrows=0).columns, f"the model's {name}")
@@ -446,7 +456,7 @@ def _impute_on_dask(inp, out, m, chunksize, read, scheduler, draws=None):
             for j in range(1, draws + 1):                          # copy j's partitions in order, then copy j + 1's: the long format
                 done[done[DRAW_COLUMN] == j].to_csv(str(out), single_file=True, index=False, sep=read["sep"],
                                                     mode="wt" if j == 1 else "at", header=j == 1)
-        counts = ddf.map_partitions(lambda p: pd.Series([len(p), int(p[m["features"]].isin(_NA).to_numpy().sum())]), meta=(None, "int64"))
+        counts = ddf.map_partitions(lambda p: pd.Series([len(p), int(p[m["features"]].isin(_markers(m)).to_numpy().sum())]), meta=(None, "int64"))
         total = np.asarray(counts.compute()).reshape(-1, 2).sum(0)
     return int(total[0]), int(total[1])
 
@@ -636,7 +646,7 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("impute", help="impute the missing cells of a CSV file (fitting a method on it, or with a saved --model)")
     f = sub.add_parser("fit", help="fit a method on a CSV file and save it as a model file, to impute other files with later")
     for q, what in ((i, "imputed CSV (never the input)"), (f, "model file (a pickle: load model files only from a trusted source)")):
-        q.add_argument("input", help="CSV file with a header row; empty cells and NA are missing")
+        q.add_argument("input", help="CSV file with a header row; empty cells and NA are missing (more with --na-values)")
         q.add_argument("-o", "--output", required=True, help=f"where to write the {what}")
         q.add_argument("--method", default=None, help="registry name: see `causalimpute list` (default: mice)")
         q.add_argument("--baseline", default=None, help="baseline imputer of a refining method, e.g. --method miracle --baseline mice")
@@ -645,6 +655,8 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
         q.add_argument("--param", action="append", metavar="KEY=VALUE", help="any other argument of the method (repeatable); MIRI's init=FILE.csv starts it from a completed copy of the input")
         q.add_argument("--sep", default=",", help="field separator (default ',')")
+        q.add_argument("--na-values", default="", metavar="TEXTS", help="comma-separated texts that also mark a missing cell, e.g. '?' "
+                       "(besides empty, NA, NaN, null, ...); a model from `fit` keeps them")
         q.add_argument("--force", action="store_true", help="replace OUTPUT if it exists")
         q.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     f.add_argument("--fit-rows", type=int, default=None, help="fit on a uniform random sample of this many rows (one streaming pass)")
@@ -682,7 +694,8 @@ def _dispatch(a) -> int:
         given = [o for o, v in (("--method", a.method), ("--baseline", a.baseline), ("--skip", a.skip), ("--categorical", a.categorical),
                                 ("--param", a.param)) if v]
         if given: raise CLIError(f"{', '.join(given)}: the model sets these (they were given to `causalimpute fit`)")
-        info = impute_with_model(a.input, a.output, a.model, a.chunksize, a.sep, a.force, a.scheduler, a.draws, verbose=not a.quiet)
+        info = impute_with_model(a.input, a.output, a.model, a.chunksize, a.sep, a.force, a.scheduler, a.draws, verbose=not a.quiet,
+                                 na_values=_csv_list(a.na_values))
         times = "" if a.draws is None else f" {a.draws} times (column {DRAW_COLUMN})"
         if not a.quiet: print(f"imputed {info['imputed']} missing cell(s){times} in {info['rows']} rows with the {info['method']} of "
                               f"{a.model} in {info['seconds']:.1f} s -> {a.output}", file=sys.stderr)
@@ -690,14 +703,15 @@ def _dispatch(a) -> int:
     if a.command == "impute":
         if a.scheduler is not None: raise CLIError("--scheduler applies with --model: fit once (`causalimpute fit`), then impute on the cluster")
         info = impute_csv(a.input, a.output, a.method or "mice", a.baseline, skip=_csv_list(a.skip), categorical=_csv_list(a.categorical),
-                          seed=a.seed, params=parse_params(a.param), sep=a.sep, force=a.force, verbose=not a.quiet, draws=a.draws)
+                          seed=a.seed, params=parse_params(a.param), sep=a.sep, force=a.force, verbose=not a.quiet, draws=a.draws,
+                          na_values=_csv_list(a.na_values))
         times = "" if a.draws is None else f" {a.draws} times (column {DRAW_COLUMN})"
         if not a.quiet: print(f"imputed {info['imputed']} missing cell(s){times} in {info['rows']} rows x {info['features']} feature columns "
                               f"with {info['method']} in {info['seconds']:.1f} s -> {a.output}", file=sys.stderr)
         return 0
     if a.command == "fit":
         info = fit_csv(a.input, a.output, a.method or "mice", a.baseline, _csv_list(a.skip), _csv_list(a.categorical), a.seed,
-                       parse_params(a.param), a.sep, a.fit_rows, a.force, verbose=not a.quiet)
+                       parse_params(a.param), a.sep, a.fit_rows, a.force, verbose=not a.quiet, na_values=_csv_list(a.na_values))
         if not a.quiet: print(f"fitted {info['method']} on {info['rows']} rows x {info['features']} feature columns in "
                               f"{info['seconds']:.1f} s -> {info['model']}", file=sys.stderr)
         return 0
