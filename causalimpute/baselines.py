@@ -19,9 +19,9 @@ import pandas as pd
 from .core import Imputer, register_imputer, child_imputer, holdout_mask, progress, check_int, check_real, check_choice, check_bool
 
 # %% auto #0
-__all__ = ['MeanImputer', 'MedianImputer', 'KNN', 'ChainedEquations', 'MICE', 'MissForest', 'GAIN', 'sinkhorn_potentials',
-           'entropic_ot', 'sinkhorn_divergence', 'OTImputer', 'AutoImputer', 'auto_folds', 'switch_choice',
-           'scoring_rows']
+__all__ = ['WIDE_COLUMNS', 'MeanImputer', 'MedianImputer', 'KNN', 'ChainedEquations', 'MICE', 'MissForest', 'GAIN',
+           'sinkhorn_potentials', 'entropic_ot', 'sinkhorn_divergence', 'OTImputer', 'wide_candidate', 'wide_chain',
+           'AutoImputer', 'auto_folds', 'switch_choice', 'scoring_rows']
 
 # %% ../nbs/04_baselines.ipynb #f5983dbb
 def _design(est, Z:np.ndarray) -> tuple:
@@ -325,10 +325,11 @@ class MissForest(Imputer):
                  device="auto",            # accepted for the common interface; scikit-learn runs on the CPU
                  verbose=True,             # accepted for the common interface; no progress bar
                  categorical=None,         # columns to treat as categorical besides category, bool and text ones (names or positions)
+                 n_nearest_features=None,  # regress each column on at most this many others, the most correlated (None: all; wide tables)
                 ):
         super().__init__(seed, device, verbose, categorical)
         self.n_estimators, self.max_depth, self.estimator, self.max_features = n_estimators, max_depth, estimator, max_features
-        self.max_iter, self.tol = max_iter, tol
+        self.max_iter, self.tol, self.n_nearest_features = max_iter, tol, n_nearest_features
 
     def _make(self):
         kind = check_choice(self.estimator, "estimator", ("extra_trees", "random_forest"))
@@ -339,7 +340,8 @@ class MissForest(Imputer):
             raise ValueError(f"max_features must be a share in (0, 1], an integer >= 1, 'sqrt' or 'log2'; got {mf!r}")
         Forest, Classes = (ExtraTreesRegressor, ExtraTreesClassifier) if kind == "extra_trees" else (RandomForestRegressor, RandomForestClassifier)
         kw = dict(n_estimators=check_int(self.n_estimators, "n_estimators"), max_depth=depth, max_features=mf, random_state=self.seed_, n_jobs=1)
-        loop = dict(max_iter=check_int(self.max_iter, "max_iter"), tol=check_real(self.tol, "tol", 0), random_state=self.seed_)
+        loop = dict(max_iter=check_int(self.max_iter, "max_iter"), tol=check_real(self.tol, "tol", 0), random_state=self.seed_,
+                    n_nearest_features=check_int(self.n_nearest_features, "n_nearest_features", none_ok=True))
         if self.encoder_.categorical.any(): self.imputer_ = ChainedEquations(self.encoder_, Forest(**kw), Classes(**kw), **loop)
         else: self.imputer_ = IterativeImputer(Forest(**kw), **loop)
 
@@ -561,13 +563,29 @@ class OTImputer(Imputer):
                             reference=self.imputed_)
         return self.encoder_.collapse(X.double().cpu().numpy())
 
+# %% ../nbs/04_baselines.ipynb #3977f9ba
+WIDE_COLUMNS = 32  # wider tables: chained equations regress each column on this many others, its most correlated (`auto`'s candidates, MIRI's start)
+
+def wide_candidate(name:str,              # a registry name
+                   d:int,                 # the table's columns
+                   wide:int|None=WIDE_COLUMNS, # columns beyond which a table is wide (None: never)
+                  ) -> dict:              # parameters `auto` sets on the candidate
+    "What `auto` changes in its candidate `name` on a table of `d` columns: nothing up to `wide` columns; wider, MICE and MissForest regress each column on its `wide` most correlated others, MICE as one deterministic chain, bounded."
+    if wide is None or d <= wide: return {}
+    return {"mice": dict(sample_posterior=False, n_nearest_features=wide, bounded=True), "missforest": dict(n_nearest_features=wide)}.get(name.lower(), {})
+
+def wide_chain(d:int,   # the table's columns
+              ) -> dict: # MICE's parameters
+    "MICE as one deterministic chain (each hole its conditional mean); on a table wider than `WIDE_COLUMNS`, each column regressed on its `WIDE_COLUMNS` most correlated others, imputations bounded."
+    return dict(sample_posterior=False) | wide_candidate("mice", d)
+
 # %% ../nbs/04_baselines.ipynb #c69e550b
 @register_imputer("auto")
 class AutoImputer(Imputer):
     "The candidate imputer with the lowest error on held-out observed entries, per column where one is clearly better (a selection as in HyperImpute)."
     handles_categorical = True
     def __init__(self,
-                 candidates=("mean", "knn", "mice", "missforest"),  # registry names of the imputers to choose from
+                 candidates=("mean", "knn", "mice", "missforest"),  # registry names of the imputers to choose from (on a table wider than `wide_columns`, MICE and MissForest as `wide_candidate` sets them)
                  holdout=0.1,            # share of each incomplete column's observed entries held out in each draw to score them
                  folds="auto",           # draws of held-out entries, each candidate fitted and scored once per draw ("auto": 3, or as many as hold out about 1,000 entries in all, at most 10)
                  switch_se=2.0,          # a column leaves the best-overall candidate for one whose held-out error there is lower by this many standard errors (0: its own best)
@@ -579,16 +597,19 @@ class AutoImputer(Imputer):
                  device="auto",          # passed to the candidates
                  verbose=True,           # a progress bar over the candidates' fits
                  categorical=None,       # columns to treat as categorical besides category, bool and text ones (names or positions)
+                 wide_columns=WIDE_COLUMNS, # on a table wider than this, MICE and MissForest regress each column on this many others, MICE as one bounded chain (`wide_candidate`; None: as named)
                 ):
         super().__init__(seed, device, verbose, categorical)
         self.candidates, self.holdout, self.folds, self.switch_se, self.min_count = candidates, holdout, folds, switch_se, min_count
-        self.time_budget, self.max_rows, self.choice = time_budget, max_rows, choice
+        self.time_budget, self.max_rows, self.choice, self.wide_columns = time_budget, max_rows, choice, wide_columns
 
     def _make(self, name):
         if not isinstance(name, str) or name.lower() == "auto":
             raise ValueError(f"candidates must be registry names other than 'auto', got {name!r}")
         cat = np.flatnonzero(self.encoder_.categorical)
-        return child_imputer(name, "candidate", self.seed_, self.device, cat, [self._feature_names()[j] for j in cat])
+        imp = child_imputer(name, "candidate", self.seed_, self.device, cat, [self._feature_names()[j] for j in cat])
+        wide = check_int(self.wide_columns, "wide_columns", none_ok=True)
+        return imp.set_params(**wide_candidate(name, len(self.encoder_.categorical), wide))   # a wide table: the chains on each column's nearest
 
 
 # %% ../nbs/04_baselines.ipynb #14ded246

@@ -10,6 +10,7 @@ import torch
 from torch import nn
 from fastcore.basics import patch
 from . import baselines  # noqa: F401  (registers the imputers `init` names)
+from .baselines import WIDE_COLUMNS, wide_chain
 from .core import (Imputer, register_imputer, progress, make_imputer, torch_threads,
                                check_int, check_real, check_choice, check_bool, _stream_seed, _colname, check_columns, child_imputer)
 from .flow import (VelocityMLP, VelocityConv, interpolate, solve_flow, SOLVERS, init_weights, train_flow,
@@ -61,7 +62,7 @@ PRESETS["accurate"] = PRESETS["default"]                         # its name befo
 PRESETS["reference"] = dict(n_rounds=10, n_epochs=100, n_epochs_first=None, min_batches=0, batch_size=100, epoch_batches=0, hidden=1001, depth=3,
                             n_freq=0, lr=1e-2, lr_decay=False, solver="euler", n_steps=100, warm_start=False, conditioning="reference", init="noise",
                             clip=None, cpu_threads=None)
-AUTO_INIT_COLUMNS = 32  # init="auto": one chain of chained equations (`mice`, `sample_posterior=False`); beyond this many columns each column regressed on this many others, its most correlated, imputations bounded
+AUTO_INIT_COLUMNS = WIDE_COLUMNS  # init="auto": one chain of chained equations (chapter 4's `wide_chain`); beyond this many columns (32) each column regressed on this many others, its most correlated, imputations bounded
 
 # %% ../nbs/10_miri.ipynb #ae790e19
 CONV_NET = {"default": dict(hidden=32, depth=3), "reference": dict(hidden=64, depth=4)}   # channels, residual blocks (velocity="conv")
@@ -400,9 +401,8 @@ def _initial_fill(Z, mask, c, seed, generator, encoder=None,
         return fill
     cat = [] if encoder is None else np.flatnonzero(encoder.categorical).tolist()
     kw = {"categorical": cat} if cat else {}
-    if auto: kw["sample_posterior"] = False     # the chain's conditional means: `mice`'s ten posterior chains averaged cost ten times as much
-    if auto and Z.shape[1] > AUTO_INIT_COLUMNS: kw.update(n_nearest_features=AUTO_INIT_COLUMNS, bounded=True)   # wide: a column's nearest,
-                                                                                          # imputations within the observed range
+    if auto: kw.update(wide_chain(Z.shape[1]))  # the chain's conditional means (`mice`'s ten posterior chains averaged cost ten times as
+                                                # much); wide: a column's nearest, imputations within the observed range
     if init == "imputer" and isinstance(start, Imputer): base = child_imputer(start, "init", seed=seed, categorical=cat)   # a clone, told the categories
     else:
         try: base = make_imputer(init, seed=seed, verbose=False, **kw)
