@@ -76,7 +76,7 @@ def pool(results,        # the m analyses: statsmodels results, or (estimate, co
     else:
         df_obs = (dfc + 1) / (dfc + 3) * dfc * (1 - lam)
         with np.errstate(invalid="ignore"): df = np.where(np.isinf(df_old), df_obs, df_old * df_obs / (df_old + df_obs))
-    fmi = (riv + 2 / (df + 3)) / (riv + 1)
+    with np.errstate(invalid="ignore"): fmi = np.where(np.isinf(riv), 1.0, (riv + 2 / (df + 3)) / (riv + 1))   # nothing within, some between: its limit
     se, half = np.sqrt(T), stats.t.ppf(1 - alpha / 2, df) * np.sqrt(T)
     with np.errstate(divide="ignore"): p = 2 * stats.t.sf(np.abs(Qbar) / se, df)
     out = pd.DataFrame(dict(estimate=Qbar, within=Ubar, between=B, total=T, se=se, riv=riv, **{"lambda": lam}, fmi=fmi, df=df,
