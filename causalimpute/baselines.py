@@ -564,15 +564,15 @@ class OTImputer(Imputer):
         return self.encoder_.collapse(X.double().cpu().numpy())
 
 # %% ../nbs/04_baselines.ipynb #3977f9ba
-WIDE_COLUMNS = 32  # wider tables: chained equations regress each column on this many others, its most correlated (`auto`'s candidates, MIRI's start)
+WIDE_COLUMNS = 32  # wider tables: chained equations regress each column on this many others, its most correlated (`auto`'s MICE, MIRI's start)
 
 def wide_candidate(name:str,              # a registry name
                    d:int,                 # the table's columns
                    wide:int|None=WIDE_COLUMNS, # columns beyond which a table is wide (None: never)
                   ) -> dict:              # parameters `auto` sets on the candidate
-    "What `auto` changes in its candidate `name` on a table of `d` columns: nothing up to `wide` columns; wider, MICE and MissForest regress each column on its `wide` most correlated others, MICE as one deterministic chain, bounded."
-    if wide is None or d <= wide: return {}
-    return {"mice": dict(sample_posterior=False, n_nearest_features=wide, bounded=True), "missforest": dict(n_nearest_features=wide)}.get(name.lower(), {})
+    "What `auto` changes in its candidate `name` on a table of `d` columns: nothing up to `wide` columns; wider, MICE is one deterministic chain that regresses each column on its `wide` most correlated others, bounded."
+    if wide is None or d <= wide or name.lower() != "mice": return {}
+    return dict(sample_posterior=False, n_nearest_features=wide, bounded=True)
 
 def wide_chain(d:int,   # the table's columns
               ) -> dict: # MICE's parameters
@@ -585,7 +585,7 @@ class AutoImputer(Imputer):
     "The candidate imputer with the lowest error on held-out observed entries, per column where one is clearly better (a selection as in HyperImpute)."
     handles_categorical = True
     def __init__(self,
-                 candidates=("mean", "knn", "mice", "missforest"),  # registry names of the imputers to choose from (on a table wider than `wide_columns`, MICE and MissForest as `wide_candidate` sets them)
+                 candidates=("mean", "knn", "mice", "missforest"),  # registry names of the imputers to choose from (on a table wider than `wide_columns`, MICE as `wide_candidate` sets it)
                  holdout=0.1,            # share of each incomplete column's observed entries held out in each draw to score them
                  folds="auto",           # draws of held-out entries, each candidate fitted and scored once per draw ("auto": 3, or as many as hold out about 1,000 entries in all, at most 10)
                  switch_se=2.0,          # a column leaves the best-overall candidate for one whose held-out error there is lower by this many standard errors (0: its own best)
@@ -597,7 +597,7 @@ class AutoImputer(Imputer):
                  device="auto",          # passed to the candidates
                  verbose=True,           # a progress bar over the candidates' fits
                  categorical=None,       # columns to treat as categorical besides category, bool and text ones (names or positions)
-                 wide_columns=WIDE_COLUMNS, # on a table wider than this, MICE and MissForest regress each column on this many others, MICE as one bounded chain (`wide_candidate`; None: as named)
+                 wide_columns=WIDE_COLUMNS, # on a table wider than this, the MICE candidate is one bounded chain that regresses each column on this many others (`wide_candidate`; None: as named)
                 ):
         super().__init__(seed, device, verbose, categorical)
         self.candidates, self.holdout, self.folds, self.switch_se, self.min_count = candidates, holdout, folds, switch_se, min_count
@@ -609,7 +609,7 @@ class AutoImputer(Imputer):
         cat = np.flatnonzero(self.encoder_.categorical)
         imp = child_imputer(name, "candidate", self.seed_, self.device, cat, [self._feature_names()[j] for j in cat])
         wide = check_int(self.wide_columns, "wide_columns", none_ok=True)
-        return imp.set_params(**wide_candidate(name, len(self.encoder_.categorical), wide))   # a wide table: the chains on each column's nearest
+        return imp.set_params(**wide_candidate(name, len(self.encoder_.categorical), wide))   # a wide table: MICE's one chain on each column's nearest
 
 
 # %% ../nbs/04_baselines.ipynb #14ded246
