@@ -292,6 +292,7 @@ def _parse_chunk(text:pd.DataFrame, # cells as text (`keep_default_na=False`)
     if missing: raise CLIError(f"the file lacks the model's feature column(s) {', '.join(map(repr, missing))}; it was fitted on "
                                f"{', '.join(map(repr, model['features']))}")
     out, markers = {}, _markers(model)
+    numbers = pd.to_numeric(pd.Series(model.get("na_values", []), dtype=object), errors="coerce").dropna()   # as read_csv matches a
     for c in model["features"]:
         cells = text[c].astype(object); na = cells.isin(markers).to_numpy()
         if c in model["readings"]:
@@ -300,7 +301,7 @@ def _parse_chunk(text:pd.DataFrame, # cells as text (`keep_default_na=False`)
             num = pd.to_numeric(cells.where(~na), errors="coerce")
             bad = num.isna().to_numpy() & ~na
             if bad.any(): raise CLIError(f"column {c!r} holds {cells[bad].iloc[0]!r}, which is not a number; it was numeric when the model was fitted")
-            out[c] = num.astype(np.float64)
+            out[c] = num.astype(np.float64).mask(num.isin(numbers))    # numeric marker in a column of numbers: --na-values -999 is -999.0 too
     return pd.DataFrame(out, index=text.index)
 
 def _impute_chunk(text:pd.DataFrame, # a chunk of the file as text
@@ -456,7 +457,7 @@ def _impute_on_dask(inp, out, m, chunksize, read, scheduler, draws=None):
             for j in range(1, draws + 1):                          # copy j's partitions in order, then copy j + 1's: the long format
                 done[done[DRAW_COLUMN] == j].to_csv(str(out), single_file=True, index=False, sep=read["sep"],
                                                     mode="wt" if j == 1 else "at", header=j == 1)
-        counts = ddf.map_partitions(lambda p: pd.Series([len(p), int(p[m["features"]].isin(_markers(m)).to_numpy().sum())]), meta=(None, "int64"))
+        counts = ddf.map_partitions(lambda p: pd.Series([len(p), int(_parse_chunk(p, m).isna().to_numpy().sum())]), meta=(None, "int64"))
         total = np.asarray(counts.compute()).reshape(-1, 2).sum(0)
     return int(total[0]), int(total[1])
 
