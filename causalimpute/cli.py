@@ -437,6 +437,8 @@ def _warm_refits(imp, draws:int):
 
 def _partition(text, model, draws=None, partition_info=None):
     "`_impute_chunk` of a Dask partition, on the partition's number as its stream (Dask passes `partition_info`); with `draws`, its copies stacked."
+    if not isinstance(text.index, pd.RangeIndex):      # the block's first row was longer than the header: pandas made its first field an index
+        raise pd.errors.ParserError("a row has more fields than the header")
     out = _impute_chunk(text, model, 0 if partition_info is None else partition_info["number"], draws)
     return out if draws is None else pd.concat(out, ignore_index=True)
 
@@ -444,21 +446,28 @@ def _impute_on_dask(inp, out, m, chunksize, read, scheduler, draws=None):
     "The same transform as `map_partitions` of a Dask DataFrame of the file's text on the cluster at `scheduler`; one output file, in order."
     import dask.dataframe as dd
     from dask.distributed import Client
-    with strict_rows(inp, read["sep"]): pd.read_csv(inp, nrows=chunksize, index_col=False, **read)   # Dask's reader drops a long row's
-    with Client(scheduler) as client:                                                                  # extra fields with a warning
-        ddf = dd.read_csv(str(inp), blocksize=max(1, chunksize) * 64, **read)       # about `chunksize` rows of 64 bytes per partition
-        if draws is None:
-            done = ddf.map_partitions(_partition, m, meta=ddf._meta)
-            done.to_csv(str(out), single_file=True, index=False, sep=read["sep"])
-        else:
-            _warm_refits(m["imputer"], draws)                      # the m refits made once, here, and sent with the model
-            meta = ddf._meta.assign(**{DRAW_COLUMN: pd.Series(dtype="int64")})[[DRAW_COLUMN] + list(ddf.columns)]
-            done = ddf.map_partitions(_partition, m, draws, meta=meta).persist()   # the cluster holds the m copies while they are written
-            for j in range(1, draws + 1):                          # copy j's partitions in order, then copy j + 1's: the long format
-                done[done[DRAW_COLUMN] == j].to_csv(str(out), single_file=True, index=False, sep=read["sep"],
-                                                    mode="wt" if j == 1 else "at", header=j == 1)
-        counts = ddf.map_partitions(lambda p: pd.Series([len(p), int(_parse_chunk(p, m).isna().to_numpy().sum())]), meta=(None, "int64"))
-        total = np.asarray(counts.compute()).reshape(-1, 2).sum(0)
+    with strict_rows(inp, read["sep"]): pd.read_csv(inp, nrows=chunksize, index_col=False, **read)   # the first block, read here
+    try:
+        with Client(scheduler) as client:
+            ddf = dd.read_csv(str(inp), blocksize=max(1, chunksize) * 64, **read)   # about `chunksize` rows of 64 bytes per partition
+            if draws is None:
+                done = ddf.map_partitions(_partition, m, meta=ddf._meta)
+                done.to_csv(str(out), single_file=True, index=False, sep=read["sep"])
+            else:
+                _warm_refits(m["imputer"], draws)                  # the m refits made once, here, and sent with the model
+                meta = ddf._meta.assign(**{DRAW_COLUMN: pd.Series(dtype="int64")})[[DRAW_COLUMN] + list(ddf.columns)]
+                done = ddf.map_partitions(_partition, m, draws, meta=meta).persist()   # the cluster holds the m copies while they are written
+                for j in range(1, draws + 1):                      # copy j's partitions in order, then copy j + 1's: the long format
+                    done[done[DRAW_COLUMN] == j].to_csv(str(out), single_file=True, index=False, sep=read["sep"],
+                                                        mode="wt" if j == 1 else "at", header=j == 1)
+            counts = ddf.map_partitions(lambda p: pd.Series([len(p), int(_parse_chunk(p, m).isna().to_numpy().sum())]), meta=(None, "int64"))
+            total = np.asarray(counts.compute()).reshape(-1, 2).sum(0)
+    except pd.errors.ParserError:                                  # a later block's long row (its line number would be the block's)
+        out.unlink(missing_ok=True)
+        raise CLIError(f"{str(inp)!r} has rows with more fields than its header (after its first {chunksize:,} rows): is {read['sep']!r} "
+                       "its separator (--sep), and is every value that holds it quoted?") from None
+    except BaseException:                                          # no half-written output is left behind
+        out.unlink(missing_ok=True); raise
     return int(total[0]), int(total[1])
 
 # %% ../nbs/13_cli.ipynb #0fb42995
