@@ -32,6 +32,14 @@ def _same_file(a:Path, b:Path) -> bool:
 # %% ../nbs/13_cli.ipynb #de6b7747
 _EXTRA_FIELDS = "Length of header or names does not match length of data"   # pandas' ParserWarning, with index_col=False
 
+def _long_rows_error(path,     # the file, for the message
+                     sep=",",  # the separator it is read with
+                     where="", # which rows, where known (e.g. " (after its first 64 rows)")
+                    ) -> CLIError:
+    "The error for a file with rows longer than its header: most often a wrong separator or an unquoted value that holds it."
+    return CLIError(f"{str(path)!r} has rows with more fields than its header{where}: is {sep!r} its separator (--sep), "
+                    "and is every value that holds it quoted?")
+
 @contextlib.contextmanager
 def strict_rows(path,     # the file being read, for the message
                 sep=",",  # the separator it is read with, for the message
@@ -41,8 +49,7 @@ def strict_rows(path,     # the file being read, for the message
         warnings.filterwarnings("error", message=_EXTRA_FIELDS, category=pd.errors.ParserWarning)
         try: yield
         except pd.errors.ParserWarning:                        # the first rows longer than the header
-            raise CLIError(f"{str(path)!r} has rows with more fields than its header: is {sep!r} its separator (--sep), "
-                           "and is every value that holds it quoted?") from None
+            raise _long_rows_error(path, sep) from None
         except pd.errors.ParserError as e:                     # a later row longer than the others
             raise CLIError(f"cannot read {str(path)!r} as CSV: {str(e).strip()}; is {sep!r} its separator (--sep)?") from None
 
@@ -446,7 +453,7 @@ def _impute_on_dask(inp, out, m, chunksize, read, scheduler, draws=None):
     "The same transform as `map_partitions` of a Dask DataFrame of the file's text on the cluster at `scheduler`; one output file, in order."
     import dask.dataframe as dd
     from dask.distributed import Client
-    with strict_rows(inp, read["sep"]): pd.read_csv(inp, nrows=chunksize, index_col=False, **read)   # the first block, read here
+    with strict_rows(inp, read["sep"]): pd.read_csv(inp, nrows=chunksize, index_col=False, **read)   # the first chunk, checked here
     try:
         with Client(scheduler) as client:
             ddf = dd.read_csv(str(inp), blocksize=max(1, chunksize) * 64, **read)   # about `chunksize` rows of 64 bytes per partition
@@ -464,8 +471,7 @@ def _impute_on_dask(inp, out, m, chunksize, read, scheduler, draws=None):
             total = np.asarray(counts.compute()).reshape(-1, 2).sum(0)
     except pd.errors.ParserError:                                  # a later block's long row (its line number would be the block's)
         out.unlink(missing_ok=True)
-        raise CLIError(f"{str(inp)!r} has rows with more fields than its header (after its first {chunksize:,} rows): is {read['sep']!r} "
-                       "its separator (--sep), and is every value that holds it quoted?") from None
+        raise _long_rows_error(inp, read["sep"], f" (after its first {chunksize:,} rows)") from None
     except BaseException:                                          # no half-written output is left behind
         out.unlink(missing_ok=True); raise
     return int(total[0]), int(total[1])
