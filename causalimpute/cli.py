@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_cli.ipynb #f9f41c10
 from __future__ import annotations
-import argparse, ast, contextlib, io, os, pickle, shutil, subprocess, sys, tempfile, time, warnings
+import argparse, ast, contextlib, csv, io, os, pickle, shutil, subprocess, sys, tempfile, time, warnings
 from pathlib import Path
 import numpy as np, pandas as pd
 from .core import Imputer, make_imputer, available_imputers, check_int, progress
@@ -449,11 +449,29 @@ def _partition(text, model, draws=None, partition_info=None):
     out = _impute_chunk(text, model, 0 if partition_info is None else partition_info["number"], draws)
     return out if draws is None else pd.concat(out, ignore_index=True)
 
+def _record_over_lines(path,          # the CSV file
+                       sep=",",       # its separator (one character; a longer one, which pandas reads as a pattern, is not checked)
+                       quotechar='"', # its quote character, as pandas reads it
+                      ) -> int|None:  # the line on which the first such record starts; None: every record is one line
+    "Where the first record whose quoted value holds a line break starts: Dask cuts a file into blocks at line breaks, inside quotes too."
+    if len(sep) != 1: return None
+    with open(path, "rb") as f:                        # most files quote nothing: one fast pass over the bytes decides
+        if not any(quotechar.encode() in b for b in iter(lambda: f.read(1 << 24), b"")): return None
+    with open(path, encoding="utf-8", errors="replace", newline="") as f:
+        rows, line = csv.reader(f, delimiter=sep, quotechar=quotechar), 0
+        for _ in rows:                                 # `line_num`: the lines read so far, more than one per record that spans lines
+            if rows.line_num != line + 1: return line + 1
+            line = rows.line_num
+    return None
+
 def _impute_on_dask(inp, out, m, chunksize, read, scheduler, draws=None):
     "The same transform as `map_partitions` of a Dask DataFrame of the file's text on the cluster at `scheduler`; one output file, in order."
     import dask.dataframe as dd
     from dask.distributed import Client
     with strict_rows(inp, read["sep"]): pd.read_csv(inp, nrows=chunksize, index_col=False, **read)   # the first chunk, checked here
+    if (at := _record_over_lines(inp, read["sep"])) is not None:   # a block could start inside the quotes: misread, or a wrong message
+        raise CLIError(f"{str(inp)!r} has a quoted value that runs over a line break (the row starting on line {at}), and a Dask cluster "
+                       "reads a file in blocks cut at line breaks: impute it without --scheduler (in chunks, which read it whole)")
     try:
         with Client(scheduler) as client:
             ddf = dd.read_csv(str(inp), blocksize=max(1, chunksize) * 64, **read)   # about `chunksize` rows of 64 bytes per partition
