@@ -53,16 +53,30 @@ def strict_rows(path,     # the file being read, for the message
         except pd.errors.ParserError as e:                     # a later row longer than the others
             raise CLIError(f"cannot read {str(path)!r} as CSV: {str(e).strip()}; is {sep!r} its separator (--sep)?") from None
 
+def _check_decimal(decimal) -> str:
+    "`--decimal` checked: one character."
+    if not isinstance(decimal, str) or len(decimal) != 1: raise CLIError(f"--decimal must be one character, e.g. ',' (got {decimal!r})")
+    return decimal
+
+def _point_decimal(cells:pd.Series, # number texts (NaN where missing), as the file writes them
+                   decimal=".",     # the file's decimal mark
+                  ) -> pd.Series:   # the texts with a point for `decimal`, for `pd.to_numeric`
+    "Numbers written with the decimal mark `decimal`, as `pd.to_numeric` reads them; a text that holds a point is not a number (as read_csv has it)."
+    if decimal == ".": return cells
+    s = cells.astype(object)
+    return s.where(~s.str.contains(".", regex=False, na=False), "not a number").str.replace(decimal, ".", regex=False)
+
 def read_csv_table(path,     # CSV file with a header row
                    sep=",",  # field separator
                    na_values=(), # more texts of a missing cell, e.g. "?" (besides pandas' own: empty, NA, NaN, null, ...)
+                   decimal=".", # the decimal mark of its numbers (',' for a file that writes 1,5)
                   ) -> tuple: # (parsed table, NaN where missing; the same table as the text of every cell)
     "The CSV at `path` twice: parsed (NaN = missing) and as the raw text of every cell; a row longer than the header, or one column whose name holds another separator, is an error."
-    path = Path(path)
+    path, decimal = Path(path), _check_decimal(decimal)
     if not path.is_file(): raise CLIError(f"input file {str(path)!r} does not exist")
     try:
         with strict_rows(path, sep):
-            parsed = pd.read_csv(path, sep=sep, index_col=False, na_values=list(na_values) or None)
+            parsed = pd.read_csv(path, sep=sep, index_col=False, na_values=list(na_values) or None, decimal=decimal)
             text = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False, index_col=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         raise CLIError(f"cannot read {str(path)!r} as CSV: {e}") from None
@@ -79,11 +93,20 @@ def _first_non_number(col:pd.Series):
     v = (bad if len(bad) else vals).iloc[0] if len(vals) else None
     return v.item() if isinstance(v, np.generic) else v
 
+def _comma_number(words:list): # the texts of a column that pandas read as text
+    "A value of `words` written as a number with a decimal comma (`1,72`), if most of them read as numbers that way; else None."
+    if not words: return None
+    s = pd.Series(words, dtype=object)
+    num = pd.to_numeric(_point_decimal(s, ","), errors="coerce").notna()
+    comma = num & s.str.contains(",", regex=False).to_numpy()
+    return s[comma].iloc[0] if num.mean() >= 0.5 and comma.any() else None
+
 def feature_columns(df:pd.DataFrame, # the parsed table
                     skip=(),         # columns passed through untouched
                     categorical=(),  # columns declared categorical (e.g. integer codes)
+                    decimal=".",     # the decimal mark the file was read with
                    ) -> list:        # the feature columns, in file order
-    "The columns of `df` to impute: all but `skip`; refuse unknown names and numeric columns spoilt by a few non-numbers, naming them."
+    "The columns of `df` to impute: all but `skip`; refuse unknown names, numbers written with a decimal comma, and numeric columns spoilt by a few non-numbers, naming them."
     skip, categorical = list(skip), list(categorical)
     for opt, names in (("--skip", skip), ("--categorical", categorical)):
         unknown = [c for c in names if c not in df.columns]
@@ -95,6 +118,13 @@ def feature_columns(df:pd.DataFrame, # the parsed table
     if not feats: raise CLIError("no feature column is left to impute after --skip")
     text = [c for c in feats if c not in categorical and not pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])]
     words = {c: [v for v in df[c].dropna() if isinstance(v, str)] for c in text}       # (a yes/no column holds bools, not words)
+    if decimal == ".":                                             # 1,5 read with a point: text, and the numbers would become levels
+        commas = {c: _comma_number(words[c]) for c in text}
+        commas = {c: v for c, v in commas.items() if v is not None}
+        if commas:
+            raise CLIError(f"column(s) of numbers written with a decimal comma: {', '.join(f'{c!r} (e.g. {v!r})' for c, v in commas.items())}; "
+                           "pass --decimal ',' to read them as numbers (or declare the column categorical with --categorical, "
+                           f"or pass it through untouched with --skip {','.join(map(str, commas))})")
     spoilt = [c for c in text if words[c] and pd.to_numeric(pd.Series(words[c], dtype=object), errors="coerce").notna().mean() >= 0.5]
     if spoilt:
         ex = {c: _first_non_number(df[c]) for c in spoilt}
@@ -154,14 +184,15 @@ def _written(text:pd.DataFrame, # the file's cells as text
              feats:list,        # the feature columns
              missing:np.ndarray, # their holes
              spelt:dict,        # categorical column -> {level: the file's spelling}
+             decimal=".",       # the file's decimal mark
             ) -> pd.DataFrame:  # `text` with the holes of the features written in
-    "The text table with the imputed cells written in: a number by `repr` (exact), a level as the file spells it."
+    "The text table with the imputed cells written in: a number by `repr` (exact; with the file's decimal mark), a level as the file spells it."
     res = text.copy()
     for j, c in enumerate(feats):
         rows = np.flatnonzero(missing[:, j])
         if not len(rows): continue
         if c in spelt: cells = [spelt[c][v] for v in X_hat[c].to_numpy(dtype=object)[rows]]
-        else: cells = [repr(float(v)) for v in X_hat[c].to_numpy(dtype=np.float64)[rows]]
+        else: cells = [repr(float(v)).replace(".", decimal) for v in X_hat[c].to_numpy(dtype=np.float64)[rows]]
         res.iloc[rows, res.columns.get_loc(c)] = cells
     return res
 
@@ -189,16 +220,17 @@ def _init_from_file(imp,       # the unfitted imputer
                     feats:list, # the input's feature columns
                     sep:str,    # the input's field separator
                     rows=None,  # `fit --fit-rows`: (positions of the sampled rows in the input, the input's row count)
+                    decimal=".", # the input's decimal mark
                    ):
     "`--param init=FILE.csv` (MIRI): a completed copy of the input, read as the input is (or its sampled `rows`); its feature columns become `init`."
     v = imp.get_params().get("init")
     if not isinstance(v, str) or not (Path(v).suffix.lower() in (".csv", ".tsv", ".txt") or "/" in v or os.sep in v): return
     if not Path(v).is_file(): raise CLIError(f"--param init={v}: no such file")
-    if rows is None: T, _ = read_csv_table(Path(v), sep)
+    if rows is None: T, _ = read_csv_table(Path(v), sep, decimal=decimal)
     else:                                                    # the same rows of the start file, in one streaming pass
         text, n = _take_rows(Path(v), rows[0], sep)
         if n != rows[1]: raise CLIError(f"--param init={v}: the file has {n} rows, the input {rows[1]}; init must be a completed copy of the input")
-        T = _typed(text, sep)                                # typed as the sample of the input is
+        T = _typed(text, sep, decimal=decimal)               # typed as the sample of the input is
     lacking = [c for c in feats if c not in T.columns]
     if lacking: raise CLIError(f"--param init={v}: the file has no column {lacking[0]!r} of the input ({len(lacking)} missing); "
                                "init must be a completed copy of the input")
@@ -217,16 +249,17 @@ def impute_csv(inp,                  # input CSV file with a header row
                verbose=True,         # progress output of the method
                draws=None,           # m >= 2: multiple imputation, m completed copies stacked, numbered in a first column `.imp`
                na_values=(),         # more texts of a missing cell, e.g. "?" (besides pandas' own: empty, NA, NaN, null, ...)
+               decimal=".",          # the decimal mark of its numbers (',' for a file that writes 1,5); imputed numbers are written with it
               ) -> dict:             # rows, features, imputed cells, seconds, method, draws
     "Impute the feature columns (numeric and categorical) of the CSV `inp` and write `out`; observed cells and skipped columns unchanged."
     inp, out = Path(inp), Path(out)
     if _same_file(inp, out): raise CLIError(f"output {str(out)!r} is the input file; causalimpute never overwrites its input: choose another -o")
     if out.exists() and not force: raise CLIError(f"output {str(out)!r} exists; pass --force to replace it")
-    parsed, text = read_csv_table(inp, sep, na_values)
+    parsed, text = read_csv_table(inp, sep, na_values, decimal)
     imp = build_imputer(method, baseline, seed, verbose, params, categorical)
     m = _draw_count(draws, imp, parsed.columns, method)              # refused before a fit that would be wasted
-    feats = feature_columns(parsed, skip, categorical)
-    _init_from_file(imp, feats, sep)
+    feats = feature_columns(parsed, skip, categorical, decimal)
+    _init_from_file(imp, feats, sep, decimal=decimal)
     X = parsed[feats]
     missing = X.isna().to_numpy()
     t0 = time.perf_counter()
@@ -236,8 +269,8 @@ def impute_csv(inp,                  # input CSV file with a header row
     except (ValueError, TypeError) as e: raise CLIError(f"{method}: {e}") from None
     cat = imp.encoder_.categorical if missing.any() else np.zeros(len(feats), bool)
     spelt = {c: _spellings(X[c], text[c]) for j, c in enumerate(feats) if cat[j] and missing[:, j].any()}
-    if m is None: res = _written(text, X_hat, feats, missing, spelt)
-    else: res = pd.concat([_numbered(_written(text, D, feats, missing, spelt), k + 1) for k, D in enumerate(drawn)],
+    if m is None: res = _written(text, X_hat, feats, missing, spelt, decimal)
+    else: res = pd.concat([_numbered(_written(text, D, feats, missing, spelt, decimal), k + 1) for k, D in enumerate(drawn)],
                           ignore_index=True)                                # the draws one under another, numbered first
     out.parent.mkdir(parents=True, exist_ok=True)
     res.to_csv(out, sep=sep, index=False)
@@ -249,8 +282,8 @@ try: from pandas._libs.parsers import STR_NA_VALUES as _NA       # pandas' defau
 except ImportError: _NA = {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A",
                            "NA", "NULL", "NaN", "None", "n/a", "nan", "null"}
 
-def _schema(imp, parsed:pd.DataFrame, text:pd.DataFrame, feats:list, na_values=()) -> dict:
-    "What a fitted imputer needs to read and write this kind of file: columns, features, kinds, each level's spellings, the extra missing markers."
+def _schema(imp, parsed:pd.DataFrame, text:pd.DataFrame, feats:list, na_values=(), decimal=".") -> dict:
+    "What a fitted imputer needs to read and write this kind of file: columns, features, kinds, each level's spellings, the extra missing markers, the decimal mark."
     cat = dict(zip(feats, imp.encoder_.categorical))
     readings = {}                                                  # categorical column -> {text as in the file: level}
     for c in feats:
@@ -258,7 +291,7 @@ def _schema(imp, parsed:pd.DataFrame, text:pd.DataFrame, feats:list, na_values=(
             obs = parsed[c].notna().to_numpy()
             readings[c] = dict(zip(text[c].to_numpy(dtype=object)[obs], parsed[c].to_numpy(dtype=object)[obs]))
     return dict(columns=list(parsed.columns), features=feats, categorical=[c for c in feats if cat[c]], readings=readings,
-                spellings={c: _spellings(parsed[c], text[c]) for c in readings}, na_values=list(na_values))
+                spellings={c: _spellings(parsed[c], text[c]) for c in readings}, na_values=list(na_values), decimal=decimal)
 
 def _markers(model:dict) -> set:
     "The texts of a missing cell in the files a model reads: pandas' own and the model's `--na-values` (a model written before them has none)."
@@ -298,14 +331,14 @@ def _parse_chunk(text:pd.DataFrame, # cells as text (`keep_default_na=False`)
     missing = [c for c in model["features"] if c not in text.columns]
     if missing: raise CLIError(f"the file lacks the model's feature column(s) {', '.join(map(repr, missing))}; it was fitted on "
                                f"{', '.join(map(repr, model['features']))}")
-    out, markers = {}, _markers(model)
-    numbers = pd.to_numeric(pd.Series(model.get("na_values", []), dtype=object), errors="coerce").dropna()   # as read_csv matches a
+    out, markers, decimal = {}, _markers(model), model.get("decimal", ".")   # (a model written before --decimal: a point)
+    numbers = pd.to_numeric(_point_decimal(pd.Series(model.get("na_values", []), dtype=object), decimal), errors="coerce").dropna()   # as read_csv matches a
     for c in model["features"]:
         cells = text[c].astype(object); na = cells.isin(markers).to_numpy()
         if c in model["readings"]:
             out[c] = pd.Series(np.where(na, None, cells.map(lambda v: model["readings"][c].get(v, v))), index=text.index, dtype=object)
         else:
-            num = pd.to_numeric(cells.where(~na), errors="coerce")
+            num = pd.to_numeric(_point_decimal(cells.where(~na), decimal), errors="coerce")
             bad = num.isna().to_numpy() & ~na
             if bad.any(): raise CLIError(f"column {c!r} holds {cells[bad].iloc[0]!r}, which is not a number; it was numeric when the model was fitted")
             out[c] = num.astype(np.float64).mask(num.isin(numbers))    # numeric marker in a column of numbers: --na-values -999 is -999.0 too
@@ -324,7 +357,7 @@ def _impute_chunk(text:pd.DataFrame, # a chunk of the file as text
     imp = model["imputer"].with_stream(stream)                  # a chunk's draws independent of every other chunk's
     try: fills = ([imp.transform(X)] if draws is None else imp.sample(X, draws)) if miss.any() else [X] * draws
     except (ValueError, TypeError) as e: raise CLIError(f"{type(imp).__name__}: {e}") from None
-    filled = [_written(text, F, model["features"], miss, model["spellings"]) for F in fills]   # a level as the file spells it
+    filled = [_written(text, F, model["features"], miss, model["spellings"], model.get("decimal", ".")) for F in fills]   # a level as the file spells it
     return filled[0] if draws is None else [_numbered(F, j + 1) for j, F in enumerate(filled)]
 
 # %% ../nbs/13_cli.ipynb #9445e45d
@@ -342,9 +375,9 @@ def _sample_rows(path, n:int, seed:int, sep=",", chunksize=100_000,
     text = keep.drop(columns=["_key", "_row"]).reset_index(drop=True)
     return (text, keep._row.to_numpy(), total) if positions else text
 
-def _typed(text:pd.DataFrame, sep=",", na_values=()) -> pd.DataFrame:
+def _typed(text:pd.DataFrame, sep=",", na_values=(), decimal=".") -> pd.DataFrame:
     "Rows read as text (`_sample_rows`, `_take_rows`), typed as `read_csv` types a file of them (`na_values`: more texts of a missing cell)."
-    return pd.read_csv(io.StringIO(text.to_csv(index=False, sep=sep)), sep=sep, na_values=list(na_values) or None)
+    return pd.read_csv(io.StringIO(text.to_csv(index=False, sep=sep)), sep=sep, na_values=list(na_values) or None, decimal=decimal)
 
 def _take_rows(path, rows, sep=",", chunksize=100_000) -> tuple:
     "The rows at positions `rows` of the CSV at `path`, as text in file order, and the file's row count: one streaming pass."
@@ -367,22 +400,23 @@ def fit_csv(inp,                  # CSV file with a header row
             force=False,          # replace `model_out` if it exists
             verbose=True,         # progress output of the method
             na_values=(),         # more texts of a missing cell, e.g. "?" (the model keeps them for the files it imputes)
+            decimal=".",          # the decimal mark of its numbers (',' for 1,5; the model keeps it)
            ) -> dict:             # rows fitted on, features, seconds, method, the model path
     "Fit `method` on the feature columns of a CSV file (or a random sample of its rows) and save it with the file's schema."
     inp = Path(inp)
     if not inp.is_file(): raise CLIError(f"input file {str(inp)!r} does not exist")
     if Path(model_out).exists() and not force: raise CLIError(f"model {str(model_out)!r} exists; pass --force to replace it")
-    if fit_rows is None: (parsed, text), rows = read_csv_table(inp, sep, na_values), None
+    if fit_rows is None: (parsed, text), rows = read_csv_table(inp, sep, na_values, decimal), None
     else:
         text, *rows = _sample_rows(inp, check_int(fit_rows, "--fit-rows", 2), seed, sep, positions=True)
-        parsed = _typed(text, sep, na_values)                    # the sample, typed as the whole file would be
-    feats = feature_columns(parsed, skip, categorical)
+        parsed = _typed(text, sep, na_values, _check_decimal(decimal))   # the sample, typed as the whole file would be
+    feats = feature_columns(parsed, skip, categorical, decimal)
     imp = build_imputer(method, baseline, seed, verbose, params, categorical)
-    _init_from_file(imp, feats, sep, rows)
+    _init_from_file(imp, feats, sep, rows, decimal)
     t0 = time.perf_counter()
     try: imp.fit(parsed[feats])
     except (ValueError, TypeError) as e: raise CLIError(f"{method}: {e}") from None
-    path = save_model(model_out, imp, _schema(imp, parsed, text, feats, na_values), force)
+    path = save_model(model_out, imp, _schema(imp, parsed, text, feats, na_values, decimal), force)
     return dict(rows=len(parsed), features=len(feats), seconds=time.perf_counter() - t0, method=method, model=str(path))
 
 # %% ../nbs/13_cli.ipynb #85764dfc
@@ -396,6 +430,7 @@ def impute_with_model(inp,              # CSV file with the columns the model wa
                       draws=None,       # m >= 2: multiple imputation, m completed copies one under another, numbered in a first column `.imp`
                       verbose=True,     # a progress bar over the chunks (this machine's path)
                       na_values=(),     # more texts of a missing cell in this file, besides the model's (`fit --na-values`) and pandas' own
+                      decimal=None,     # this file's decimal mark (None: the model's, `fit --decimal`)
                      ) -> dict:         # rows, imputed cells (of one copy), seconds, method, draws
     "Impute a CSV file with a saved model, chunk by chunk (or partition by partition on a Dask cluster); the output keeps the rows' order."
     inp, out = Path(inp), Path(out)
@@ -404,6 +439,7 @@ def impute_with_model(inp,              # CSV file with the columns the model wa
     if not inp.is_file(): raise CLIError(f"input file {str(inp)!r} does not exist")
     m, t0 = load_model(model), time.perf_counter()
     if na_values: m["na_values"] = list(dict.fromkeys([*m.get("na_values", ()), *na_values]))
+    if decimal is not None: m["decimal"] = _check_decimal(decimal)
     chunksize = check_int(chunksize, "--chunksize")
     name = type(m["imputer"]).__name__
     n_draws = _draw_count(draws, m["imputer"], pd.read_csv(inp, sep=sep, nrows=0).columns, f"the model's {name}")
@@ -691,6 +727,8 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument("--sep", default=",", help="field separator (default ',')")
         q.add_argument("--na-values", default="", metavar="TEXTS", help="comma-separated texts that also mark a missing cell, e.g. '?' "
                        "(besides empty, NA, NaN, null, ...); a model from `fit` keeps them")
+        q.add_argument("--decimal", default=None, metavar="CHAR", help="the decimal mark of the numbers: ',' for a file that writes 1,5 "
+                       "(default '.'; imputed numbers are written with it; a model from `fit` keeps it)")
         q.add_argument("--force", action="store_true", help="replace OUTPUT if it exists")
         q.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     f.add_argument("--fit-rows", type=int, default=None, help="fit on a uniform random sample of this many rows (one streaming pass)")
@@ -729,7 +767,7 @@ def _dispatch(a) -> int:
                                 ("--param", a.param)) if v]
         if given: raise CLIError(f"{', '.join(given)}: the model sets these (they were given to `causalimpute fit`)")
         info = impute_with_model(a.input, a.output, a.model, a.chunksize, a.sep, a.force, a.scheduler, a.draws, verbose=not a.quiet,
-                                 na_values=_csv_list(a.na_values))
+                                 na_values=_csv_list(a.na_values), decimal=a.decimal)
         times = "" if a.draws is None else f" {a.draws} times (column {DRAW_COLUMN})"
         if not a.quiet: print(f"imputed {info['imputed']} missing cell(s){times} in {info['rows']} rows with the {info['method']} of "
                               f"{a.model} in {info['seconds']:.1f} s -> {a.output}", file=sys.stderr)
@@ -738,14 +776,15 @@ def _dispatch(a) -> int:
         if a.scheduler is not None: raise CLIError("--scheduler applies with --model: fit once (`causalimpute fit`), then impute on the cluster")
         info = impute_csv(a.input, a.output, a.method or "mice", a.baseline, skip=_csv_list(a.skip), categorical=_csv_list(a.categorical),
                           seed=a.seed, params=parse_params(a.param), sep=a.sep, force=a.force, verbose=not a.quiet, draws=a.draws,
-                          na_values=_csv_list(a.na_values))
+                          na_values=_csv_list(a.na_values), decimal=a.decimal or ".")
         times = "" if a.draws is None else f" {a.draws} times (column {DRAW_COLUMN})"
         if not a.quiet: print(f"imputed {info['imputed']} missing cell(s){times} in {info['rows']} rows x {info['features']} feature columns "
                               f"with {info['method']} in {info['seconds']:.1f} s -> {a.output}", file=sys.stderr)
         return 0
     if a.command == "fit":
         info = fit_csv(a.input, a.output, a.method or "mice", a.baseline, _csv_list(a.skip), _csv_list(a.categorical), a.seed,
-                       parse_params(a.param), a.sep, a.fit_rows, a.force, verbose=not a.quiet, na_values=_csv_list(a.na_values))
+                       parse_params(a.param), a.sep, a.fit_rows, a.force, verbose=not a.quiet, na_values=_csv_list(a.na_values),
+                       decimal=a.decimal or ".")
         if not a.quiet: print(f"fitted {info['method']} on {info['rows']} rows x {info['features']} feature columns in "
                               f"{info['seconds']:.1f} s -> {info['model']}", file=sys.stderr)
         return 0
