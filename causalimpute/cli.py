@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_cli.ipynb #f9f41c10
 from __future__ import annotations
-import argparse, ast, contextlib, csv, io, os, pickle, shutil, subprocess, sys, tempfile, time, warnings
+import argparse, ast, contextlib, csv, io, os, pickle, re, shutil, subprocess, sys, tempfile, time, warnings
 from pathlib import Path
 import numpy as np, pandas as pd
 from .core import Imputer, make_imputer, available_imputers, check_int, progress
@@ -101,12 +101,19 @@ def _comma_number(words:list): # the texts of a column that pandas read as text
     comma = num & s.str.contains(",", regex=False).to_numpy()
     return s[comma].iloc[0] if num.mean() >= 0.5 and comma.any() else None
 
+_SIGNED = re.compile(r"\s*[-+]?[$€£¥]\s*-?\d[\d,]*(\.\d+)?\s*|\s*[-+]?\d[\d,]*(\.\d+)?\s*[%€]\s*")   # $1,980  52%  12,50 €
+
+def _signed_number(words:list): # the texts of a column that pandas read as text
+    "A value of `words` written as a number with a currency or percent sign (`$1,980`, `52%`), if most of them are; else None."
+    hit = [w for w in words if _SIGNED.fullmatch(w)]
+    return hit[0] if hit and len(hit) >= 0.5 * len(words) else None
+
 def feature_columns(df:pd.DataFrame, # the parsed table
                     skip=(),         # columns passed through untouched
                     categorical=(),  # columns declared categorical (e.g. integer codes)
                     decimal=".",     # the decimal mark the file was read with
                    ) -> list:        # the feature columns, in file order
-    "The columns of `df` to impute: all but `skip`; refuse unknown names, numbers written with a decimal comma, and numeric columns spoilt by a few non-numbers, naming them."
+    "The columns of `df` to impute: all but `skip`; refuse unknown names, numbers written with a sign or a decimal comma, and numeric columns spoilt by a few non-numbers, naming them."
     skip, categorical = list(skip), list(categorical)
     for opt, names in (("--skip", skip), ("--categorical", categorical)):
         unknown = [c for c in names if c not in df.columns]
@@ -118,13 +125,14 @@ def feature_columns(df:pd.DataFrame, # the parsed table
     if not feats: raise CLIError("no feature column is left to impute after --skip")
     text = [c for c in feats if c not in categorical and not pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])]
     words = {c: [v for v in df[c].dropna() if isinstance(v, str)] for c in text}       # (a yes/no column holds bools, not words)
-    if decimal == ".":                                             # 1,5 read with a point: text, and the numbers would become levels
-        commas = {c: _comma_number(words[c]) for c in text}
-        commas = {c: v for c, v in commas.items() if v is not None}
-        if commas:
-            raise CLIError(f"column(s) of numbers written with a decimal comma: {', '.join(f'{c!r} (e.g. {v!r})' for c, v in commas.items())}; "
-                           "pass --decimal ',' to read them as numbers (or declare the column categorical with --categorical, "
-                           f"or pass it through untouched with --skip {','.join(map(str, commas))})")
+    def refuse(found:dict, how:str, fix:str):                      # numbers pandas reads as text: they would become levels, without a word
+        found = {c: v for c, v in found.items() if v is not None}
+        if found: raise CLIError(f"column(s) of numbers written {how}: {', '.join(f'{c!r} (e.g. {v!r})' for c, v in found.items())}; read as "
+                                 f"text they would be imputed as categories whose levels are the numbers: {fix}, or declare the column "
+                                 f"categorical with --categorical, or pass it through untouched with --skip {','.join(map(str, found))}")
+    refuse({c: _signed_number(words[c]) for c in text}, "with a sign", "write them as plain numbers (52 for 52%, 1980 for $1,980)")
+    if decimal == ".": refuse({c: _comma_number(words[c]) for c in text}, "with a comma",
+                              "pass --decimal ',' if it is their decimal mark (if it separates thousands, write them without it)")
     spoilt = [c for c in text if words[c] and pd.to_numeric(pd.Series(words[c], dtype=object), errors="coerce").notna().mean() >= 0.5]
     if spoilt:
         ex = {c: _first_non_number(df[c]) for c in spoilt}
