@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_cli.ipynb #f9f41c10
 from __future__ import annotations
-import argparse, ast, contextlib, csv, io, os, pickle, re, shutil, subprocess, sys, tempfile, time, warnings
+import argparse, ast, codecs, contextlib, csv, io, os, pickle, re, shutil, subprocess, sys, tempfile, time, warnings
 from pathlib import Path
 import numpy as np, pandas as pd
 from .core import Imputer, make_imputer, available_imputers, check_int, progress
@@ -40,11 +40,33 @@ def _long_rows_error(path,     # the file, for the message
     return CLIError(f"{str(path)!r} has rows with more fields than its header{where}: is {sep!r} its separator (--sep), "
                     "and is every value that holds it quoted?")
 
+def _decode_error(path, encoding:str, e:UnicodeDecodeError) -> CLIError:
+    "The error for a file that is not text in `encoding`: name the encoding to read it with."
+    return CLIError(f"{str(path)!r} is not {encoding} text (it holds the byte 0x{bytes(e.object[e.start:e.start + 1]).hex()}): name its "
+                    "encoding with --encoding, e.g. --encoding cp1252 (a spreadsheet saved on Windows) or --encoding latin-1")
+
+def _encoding_of(path,          # the file to read
+                 encoding=None, # `--encoding`; None: UTF-8, with its byte-order mark where the file starts with one
+                ) -> str:       # the encoding to read it, and write its imputed copy, with
+    "The text encoding of the file at `path`: the one given (checked), else UTF-8 (`utf-8-sig` for a file with a byte-order mark, kept in the output)."
+    if encoding is not None:
+        try: codecs.lookup(encoding)
+        except (LookupError, TypeError): raise CLIError(f"--encoding {encoding!r} is not an encoding Python knows (e.g. utf-8, cp1252, latin-1)") from None
+        return encoding
+    with contextlib.suppress(OSError), open(path, "rb") as f:
+        if f.read(3) == codecs.BOM_UTF8: return "utf-8-sig"
+    return "utf-8"
+
+def _without_bom(encoding:str) -> str:
+    "The encoding for text that continues a file (a later part): UTF-8 without a second byte-order mark."
+    return "utf-8" if codecs.lookup(encoding).name == "utf-8-sig" else encoding
+
 @contextlib.contextmanager
 def strict_rows(path,     # the file being read, for the message
                 sep=",",  # the separator it is read with, for the message
+                encoding="utf-8", # the encoding it is read with, for the message
                ):
-    "While `path` is read (with `index_col=False`): a row with more fields than the header is an error that names the separator, not data dropped or made an index."
+    "While `path` is read (with `index_col=False`): a row with more fields than the header is an error that names the separator, not data dropped or made an index; text that is not in `encoding`, an error that names `--encoding`."
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message=_EXTRA_FIELDS, category=pd.errors.ParserWarning)
         try: yield
@@ -52,6 +74,7 @@ def strict_rows(path,     # the file being read, for the message
             raise _long_rows_error(path, sep) from None
         except pd.errors.ParserError as e:                     # a later row longer than the others
             raise CLIError(f"cannot read {str(path)!r} as CSV: {str(e).strip()}; is {sep!r} its separator (--sep)?") from None
+        except UnicodeDecodeError as e: raise _decode_error(path, encoding, e) from None
 
 def _check_decimal(decimal) -> str:
     "`--decimal` checked: one character."
@@ -70,15 +93,17 @@ def read_csv_table(path,     # CSV file with a header row
                    sep=",",  # field separator
                    na_values=(), # more texts of a missing cell, e.g. "?" (besides pandas' own: empty, NA, NaN, null, ...)
                    decimal=".", # the decimal mark of its numbers (',' for a file that writes 1,5)
+                   encoding=None, # its text encoding (None: UTF-8, with or without a byte-order mark)
                   ) -> tuple: # (parsed table, NaN where missing; the same table as the text of every cell)
     "The CSV at `path` twice: parsed (NaN = missing) and as the raw text of every cell; a row longer than the header, or one column whose name holds another separator, is an error."
     path, decimal = Path(path), _check_decimal(decimal)
     if not path.is_file(): raise CLIError(f"input file {str(path)!r} does not exist")
+    encoding = _encoding_of(path, encoding)
     try:
-        with strict_rows(path, sep):
-            parsed = pd.read_csv(path, sep=sep, index_col=False, na_values=list(na_values) or None, decimal=decimal)
-            text = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False, index_col=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
+        with strict_rows(path, sep, encoding):
+            parsed = pd.read_csv(path, sep=sep, index_col=False, na_values=list(na_values) or None, decimal=decimal, encoding=encoding)
+            text = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False, index_col=False, encoding=encoding)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
         raise CLIError(f"cannot read {str(path)!r} as CSV: {e}") from None
     name = str(parsed.columns[0])
     other = next((s for s in (",", ";", "\t", "|") if s != sep and s in name), None) if parsed.shape[1] == 1 else None
@@ -229,14 +254,15 @@ def _init_from_file(imp,       # the unfitted imputer
                     sep:str,    # the input's field separator
                     rows=None,  # `fit --fit-rows`: (positions of the sampled rows in the input, the input's row count)
                     decimal=".", # the input's decimal mark
+                    encoding=None, # `--encoding` (None: UTF-8, with or without a byte-order mark)
                    ):
     "`--param init=FILE.csv` (MIRI): a completed copy of the input, read as the input is (or its sampled `rows`); its feature columns become `init`."
     v = imp.get_params().get("init")
     if not isinstance(v, str) or not (Path(v).suffix.lower() in (".csv", ".tsv", ".txt") or "/" in v or os.sep in v): return
     if not Path(v).is_file(): raise CLIError(f"--param init={v}: no such file")
-    if rows is None: T, _ = read_csv_table(Path(v), sep, decimal=decimal)
+    if rows is None: T, _ = read_csv_table(Path(v), sep, decimal=decimal, encoding=encoding)
     else:                                                    # the same rows of the start file, in one streaming pass
-        text, n = _take_rows(Path(v), rows[0], sep)
+        text, n = _take_rows(Path(v), rows[0], sep, encoding=_encoding_of(Path(v), encoding))
         if n != rows[1]: raise CLIError(f"--param init={v}: the file has {n} rows, the input {rows[1]}; init must be a completed copy of the input")
         T = _typed(text, sep, decimal=decimal)               # typed as the sample of the input is
     lacking = [c for c in feats if c not in T.columns]
@@ -258,16 +284,18 @@ def impute_csv(inp,                  # input CSV file with a header row
                draws=None,           # m >= 2: multiple imputation, m completed copies stacked, numbered in a first column `.imp`
                na_values=(),         # more texts of a missing cell, e.g. "?" (besides pandas' own: empty, NA, NaN, null, ...)
                decimal=".",          # the decimal mark of its numbers (',' for a file that writes 1,5); imputed numbers are written with it
+               encoding=None,        # its text encoding, the output's too (None: UTF-8, with a byte-order mark where the input has one)
               ) -> dict:             # rows, features, imputed cells, seconds, method, draws
     "Impute the feature columns (numeric and categorical) of the CSV `inp` and write `out`; observed cells and skipped columns unchanged."
     inp, out = Path(inp), Path(out)
     if _same_file(inp, out): raise CLIError(f"output {str(out)!r} is the input file; causalimpute never overwrites its input: choose another -o")
     if out.exists() and not force: raise CLIError(f"output {str(out)!r} exists; pass --force to replace it")
-    parsed, text = read_csv_table(inp, sep, na_values, decimal)
+    enc = _encoding_of(inp, encoding)
+    parsed, text = read_csv_table(inp, sep, na_values, decimal, enc)
     imp = build_imputer(method, baseline, seed, verbose, params, categorical)
     m = _draw_count(draws, imp, parsed.columns, method)              # refused before a fit that would be wasted
     feats = feature_columns(parsed, skip, categorical, decimal)
-    _init_from_file(imp, feats, sep, decimal=decimal)
+    _init_from_file(imp, feats, sep, decimal=decimal, encoding=encoding)
     X = parsed[feats]
     missing = X.isna().to_numpy()
     t0 = time.perf_counter()
@@ -281,7 +309,7 @@ def impute_csv(inp,                  # input CSV file with a header row
     else: res = pd.concat([_numbered(_written(text, D, feats, missing, spelt, decimal), k + 1) for k, D in enumerate(drawn)],
                           ignore_index=True)                                # the draws one under another, numbered first
     out.parent.mkdir(parents=True, exist_ok=True)
-    res.to_csv(out, sep=sep, index=False)
+    res.to_csv(out, sep=sep, index=False, encoding=enc)
     return dict(rows=len(X), features=len(feats), imputed=int(missing.sum()), seconds=time.perf_counter() - t0, method=method, draws=m)
 
 # %% ../nbs/13_cli.ipynb #62738bd2
@@ -371,11 +399,13 @@ def _impute_chunk(text:pd.DataFrame, # a chunk of the file as text
 # %% ../nbs/13_cli.ipynb #9445e45d
 def _sample_rows(path, n:int, seed:int, sep=",", chunksize=100_000,
                  positions=False, # also return the sampled rows' positions and the file's row count
+                 encoding="utf-8", # the file's text encoding
                 ) -> pd.DataFrame:
     "A uniform random sample of `n` rows of the CSV at `path`, as text, in file order: one streaming pass (the n smallest random keys)."
     rng, keep, total = np.random.default_rng(seed), None, 0
-    with strict_rows(path, sep):
-        for chunk in pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False, chunksize=chunksize, index_col=False):
+    with strict_rows(path, sep, encoding):
+        for chunk in pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False, chunksize=chunksize, index_col=False,
+                                 encoding=encoding):
             chunk = chunk.assign(_key=rng.random(len(chunk)), _row=np.arange(total, total + len(chunk)))
             both = chunk if keep is None else pd.concat([keep, chunk])
             keep, total = both.nsmallest(n, "_key"), total + len(chunk)
@@ -387,11 +417,12 @@ def _typed(text:pd.DataFrame, sep=",", na_values=(), decimal=".") -> pd.DataFram
     "Rows read as text (`_sample_rows`, `_take_rows`), typed as `read_csv` types a file of them (`na_values`: more texts of a missing cell)."
     return pd.read_csv(io.StringIO(text.to_csv(index=False, sep=sep)), sep=sep, na_values=list(na_values) or None, decimal=decimal)
 
-def _take_rows(path, rows, sep=",", chunksize=100_000) -> tuple:
+def _take_rows(path, rows, sep=",", chunksize=100_000, encoding="utf-8") -> tuple:
     "The rows at positions `rows` of the CSV at `path`, as text in file order, and the file's row count: one streaming pass."
     parts, total = [], 0
-    with strict_rows(path, sep):
-        for chunk in pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False, chunksize=chunksize, index_col=False):
+    with strict_rows(path, sep, encoding):
+        for chunk in pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False, chunksize=chunksize, index_col=False,
+                                 encoding=encoding):
             parts.append(chunk[np.isin(np.arange(total, total + len(chunk)), rows)]); total += len(chunk)
     return (pd.concat(parts).reset_index(drop=True) if parts else pd.DataFrame()), total
 
@@ -409,18 +440,20 @@ def fit_csv(inp,                  # CSV file with a header row
             verbose=True,         # progress output of the method
             na_values=(),         # more texts of a missing cell, e.g. "?" (the model keeps them for the files it imputes)
             decimal=".",          # the decimal mark of its numbers (',' for 1,5; the model keeps it)
+            encoding=None,        # its text encoding (None: UTF-8, with or without a byte-order mark)
            ) -> dict:             # rows fitted on, features, seconds, method, the model path
     "Fit `method` on the feature columns of a CSV file (or a random sample of its rows) and save it with the file's schema."
     inp = Path(inp)
     if not inp.is_file(): raise CLIError(f"input file {str(inp)!r} does not exist")
     if Path(model_out).exists() and not force: raise CLIError(f"model {str(model_out)!r} exists; pass --force to replace it")
-    if fit_rows is None: (parsed, text), rows = read_csv_table(inp, sep, na_values, decimal), None
+    enc = _encoding_of(inp, encoding)
+    if fit_rows is None: (parsed, text), rows = read_csv_table(inp, sep, na_values, decimal, enc), None
     else:
-        text, *rows = _sample_rows(inp, check_int(fit_rows, "--fit-rows", 2), seed, sep, positions=True)
+        text, *rows = _sample_rows(inp, check_int(fit_rows, "--fit-rows", 2), seed, sep, positions=True, encoding=enc)
         parsed = _typed(text, sep, na_values, _check_decimal(decimal))   # the sample, typed as the whole file would be
     feats = feature_columns(parsed, skip, categorical, decimal)
     imp = build_imputer(method, baseline, seed, verbose, params, categorical)
-    _init_from_file(imp, feats, sep, rows, decimal)
+    _init_from_file(imp, feats, sep, rows, decimal, encoding)
     t0 = time.perf_counter()
     try: imp.fit(parsed[feats])
     except (ValueError, TypeError) as e: raise CLIError(f"{method}: {e}") from None
@@ -439,6 +472,7 @@ def impute_with_model(inp,              # CSV file with the columns the model wa
                       verbose=True,     # a progress bar over the chunks (this machine's path)
                       na_values=(),     # more texts of a missing cell in this file, besides the model's (`fit --na-values`) and pandas' own
                       decimal=None,     # this file's decimal mark (None: the model's, `fit --decimal`)
+                      encoding=None,    # its text encoding, the output's too (None: UTF-8, with a byte-order mark where the input has one)
                      ) -> dict:         # rows, imputed cells (of one copy), seconds, method, draws
     "Impute a CSV file with a saved model, chunk by chunk (or partition by partition on a Dask cluster); the output keeps the rows' order."
     inp, out = Path(inp), Path(out)
@@ -450,9 +484,11 @@ def impute_with_model(inp,              # CSV file with the columns the model wa
     if decimal is not None: m["decimal"] = _check_decimal(decimal)
     chunksize = check_int(chunksize, "--chunksize")
     name = type(m["imputer"]).__name__
-    n_draws = _draw_count(draws, m["imputer"], pd.read_csv(inp, sep=sep, nrows=0).columns, f"the model's {name}")
+    enc = _encoding_of(inp, encoding)
+    with strict_rows(inp, sep, enc): columns = pd.read_csv(inp, sep=sep, nrows=0, encoding=enc).columns
+    n_draws = _draw_count(draws, m["imputer"], columns, f"the model's {name}")
     out.parent.mkdir(parents=True, exist_ok=True)
-    read = dict(sep=sep, dtype=str, keep_default_na=False, na_filter=False)
+    read = dict(sep=sep, dtype=str, keep_default_na=False, na_filter=False, encoding=enc)
     if scheduler is not None: rows, imputed = _impute_on_dask(inp, out, m, chunksize, read, scheduler, n_draws)
     else: rows, imputed = _impute_in_chunks(inp, out, m, chunksize, read, n_draws, verbose)
     return dict(rows=rows, imputed=imputed, seconds=time.perf_counter() - t0, method=name, draws=n_draws)
@@ -463,8 +499,9 @@ def _impute_in_chunks(inp, out, m, chunksize, read, draws=None, verbose=False):
     parts = [out] + [out.with_name(f"{out.name}.draw{j}.part") for j in range(2, (draws or 1) + 1)]
     try:
         with contextlib.ExitStack() as stack:
-            files = [stack.enter_context(open(p, "w", newline="")) for p in parts]
-            stack.enter_context(strict_rows(inp, read["sep"]))
+            files = [stack.enter_context(open(p, "w", newline="", encoding=read["encoding"] if j == 0 else _without_bom(read["encoding"])))
+                     for j, p in enumerate(parts)]                 # (a byte-order mark only at the start of the output)
+            stack.enter_context(strict_rows(inp, read["sep"], read["encoding"]))
             for k, chunk in enumerate(progress(pd.read_csv(inp, chunksize=chunksize, index_col=False, **read), verbose, desc=f"chunks of {chunksize:,} rows")):
                 X = _parse_chunk(chunk, m)                         # parsed once: counted here, imputed below
                 imputed += int(X.isna().to_numpy().sum())
@@ -496,12 +533,13 @@ def _partition(text, model, draws=None, partition_info=None):
 def _record_over_lines(path,          # the CSV file
                        sep=",",       # its separator (one character; a longer one, which pandas reads as a pattern, is not checked)
                        quotechar='"', # its quote character, as pandas reads it
+                       encoding="utf-8", # its text encoding
                       ) -> int|None:  # the line on which the first such record starts; None: every record is one line
     "Where the first record whose quoted value holds a line break starts: Dask cuts a file into blocks at line breaks, inside quotes too."
     if len(sep) != 1: return None
     with open(path, "rb") as f:                        # most files quote nothing: one fast pass over the bytes decides
         if not any(quotechar.encode() in b for b in iter(lambda: f.read(1 << 24), b"")): return None
-    with open(path, encoding="utf-8", errors="replace", newline="") as f:
+    with open(path, encoding=encoding, errors="replace", newline="") as f:
         rows, line = csv.reader(f, delimiter=sep, quotechar=quotechar), 0
         for _ in rows:                                 # `line_num`: the lines read so far, more than one per record that spans lines
             if rows.line_num != line + 1: return line + 1
@@ -512,25 +550,30 @@ def _impute_on_dask(inp, out, m, chunksize, read, scheduler, draws=None):
     "The same transform as `map_partitions` of a Dask DataFrame of the file's text on the cluster at `scheduler`; one output file, in order."
     import dask.dataframe as dd
     from dask.distributed import Client
-    with strict_rows(inp, read["sep"]): pd.read_csv(inp, nrows=chunksize, index_col=False, **read)   # the first chunk, checked here
-    if (at := _record_over_lines(inp, read["sep"])) is not None:   # a block could start inside the quotes: misread, or a wrong message
+    with strict_rows(inp, read["sep"], read["encoding"]): pd.read_csv(inp, nrows=chunksize, index_col=False, **read)   # the first chunk, checked here
+    if (at := _record_over_lines(inp, read["sep"], encoding=read["encoding"])) is not None:   # a block could start inside the quotes: misread, or a wrong message
         raise CLIError(f"{str(inp)!r} has a quoted value that runs over a line break (the row starting on line {at}), and a Dask cluster "
                        "reads a file in blocks cut at line breaks: impute it without --scheduler (in chunks, which read it whole)")
     try:
         with Client(scheduler) as client:
             ddf = dd.read_csv(str(inp), blocksize=max(1, chunksize) * 64, **read)   # about `chunksize` rows of 64 bytes per partition
+            enc, first = _without_bom(read["encoding"]), "wt"         # Dask opens the file anew for each partition it writes:
+            if enc != read["encoding"]: out.write_bytes(codecs.BOM_UTF8); first = "at"   # the byte-order mark once, here
             if draws is None:
                 done = ddf.map_partitions(_partition, m, meta=ddf._meta)
-                done.to_csv(str(out), single_file=True, index=False, sep=read["sep"])
+                done.to_csv(str(out), single_file=True, index=False, sep=read["sep"], encoding=enc, mode=first)
             else:
                 _warm_refits(m["imputer"], draws)                  # the m refits made once, here, and sent with the model
                 meta = ddf._meta.assign(**{DRAW_COLUMN: pd.Series(dtype="int64")})[[DRAW_COLUMN] + list(ddf.columns)]
                 done = ddf.map_partitions(_partition, m, draws, meta=meta).persist()   # the cluster holds the m copies while they are written
                 for j in range(1, draws + 1):                      # copy j's partitions in order, then copy j + 1's: the long format
-                    done[done[DRAW_COLUMN] == j].to_csv(str(out), single_file=True, index=False, sep=read["sep"],
-                                                        mode="wt" if j == 1 else "at", header=j == 1)
+                    done[done[DRAW_COLUMN] == j].to_csv(str(out), single_file=True, index=False, sep=read["sep"], mode=first if j == 1 else "at",
+                                                        header=j == 1, encoding=enc)
             counts = ddf.map_partitions(lambda p: pd.Series([len(p), int(_parse_chunk(p, m).isna().to_numpy().sum())]), meta=(None, "int64"))
             total = np.asarray(counts.compute()).reshape(-1, 2).sum(0)
+    except UnicodeDecodeError as e:                                # a later block that is not text in the encoding
+        out.unlink(missing_ok=True)
+        raise _decode_error(inp, read["encoding"], e) from None
     except pd.errors.ParserError:                                  # a later block's long row (its line number would be the block's)
         out.unlink(missing_ok=True)
         raise _long_rows_error(inp, read["sep"], f" (after its first {chunksize:,} rows)") from None
@@ -737,6 +780,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "(besides empty, NA, NaN, null, ...); a model from `fit` keeps them")
         q.add_argument("--decimal", default=None, metavar="CHAR", help="the decimal mark of the numbers: ',' for a file that writes 1,5 "
                        "(default '.'; imputed numbers are written with it; a model from `fit` keeps it)")
+        q.add_argument("--encoding", default=None, help="the file's text encoding, e.g. cp1252 or latin-1 (default: UTF-8, with or without "
+                       "a byte-order mark; an imputed file is written in it)")
         q.add_argument("--force", action="store_true", help="replace OUTPUT if it exists")
         q.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     f.add_argument("--fit-rows", type=int, default=None, help="fit on a uniform random sample of this many rows (one streaming pass)")
@@ -775,7 +820,7 @@ def _dispatch(a) -> int:
                                 ("--param", a.param)) if v]
         if given: raise CLIError(f"{', '.join(given)}: the model sets these (they were given to `causalimpute fit`)")
         info = impute_with_model(a.input, a.output, a.model, a.chunksize, a.sep, a.force, a.scheduler, a.draws, verbose=not a.quiet,
-                                 na_values=_csv_list(a.na_values), decimal=a.decimal)
+                                 na_values=_csv_list(a.na_values), decimal=a.decimal, encoding=a.encoding)
         times = "" if a.draws is None else f" {a.draws} times (column {DRAW_COLUMN})"
         if not a.quiet: print(f"imputed {info['imputed']} missing cell(s){times} in {info['rows']} rows with the {info['method']} of "
                               f"{a.model} in {info['seconds']:.1f} s -> {a.output}", file=sys.stderr)
@@ -784,7 +829,7 @@ def _dispatch(a) -> int:
         if a.scheduler is not None: raise CLIError("--scheduler applies with --model: fit once (`causalimpute fit`), then impute on the cluster")
         info = impute_csv(a.input, a.output, a.method or "mice", a.baseline, skip=_csv_list(a.skip), categorical=_csv_list(a.categorical),
                           seed=a.seed, params=parse_params(a.param), sep=a.sep, force=a.force, verbose=not a.quiet, draws=a.draws,
-                          na_values=_csv_list(a.na_values), decimal=a.decimal or ".")
+                          na_values=_csv_list(a.na_values), decimal=a.decimal or ".", encoding=a.encoding)
         times = "" if a.draws is None else f" {a.draws} times (column {DRAW_COLUMN})"
         if not a.quiet: print(f"imputed {info['imputed']} missing cell(s){times} in {info['rows']} rows x {info['features']} feature columns "
                               f"with {info['method']} in {info['seconds']:.1f} s -> {a.output}", file=sys.stderr)
@@ -792,7 +837,7 @@ def _dispatch(a) -> int:
     if a.command == "fit":
         info = fit_csv(a.input, a.output, a.method or "mice", a.baseline, _csv_list(a.skip), _csv_list(a.categorical), a.seed,
                        parse_params(a.param), a.sep, a.fit_rows, a.force, verbose=not a.quiet, na_values=_csv_list(a.na_values),
-                       decimal=a.decimal or ".")
+                       decimal=a.decimal or ".", encoding=a.encoding)
         if not a.quiet: print(f"fitted {info['method']} on {info['rows']} rows x {info['features']} feature columns in "
                               f"{info['seconds']:.1f} s -> {info['model']}", file=sys.stderr)
         return 0
