@@ -89,6 +89,11 @@ def _point_decimal(cells:pd.Series, # number texts (NaN where missing), as the f
     s = cells.astype(object)
     return s.where(~s.str.contains(".", regex=False, na=False), "not a number").str.replace(decimal, ".", regex=False)
 
+def _file_header(path, sep=",", encoding="utf-8") -> list:
+    "The names in the file's header row as written: pandas renames a repeated one (`x` -> `x.1`) and an empty one (`Unnamed: 2`); the output keeps them."
+    with strict_rows(path, sep, encoding):
+        return pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False, na_filter=False, encoding=encoding).iloc[0].tolist()
+
 def read_csv_table(path,     # CSV file with a header row
                    sep=",",  # field separator
                    na_values=(), # more texts of a missing cell, e.g. "?" (besides pandas' own: empty, NA, NaN, null, ...)
@@ -309,7 +314,8 @@ def impute_csv(inp,                  # input CSV file with a header row
     else: res = pd.concat([_numbered(_written(text, D, feats, missing, spelt, decimal), k + 1) for k, D in enumerate(drawn)],
                           ignore_index=True)                                # the draws one under another, numbered first
     out.parent.mkdir(parents=True, exist_ok=True)
-    res.to_csv(out, sep=sep, index=False, encoding=enc)
+    header = _file_header(inp, sep, enc)                                     # the header row as the file writes it
+    res.to_csv(out, sep=sep, index=False, encoding=enc, header=header if m is None else [DRAW_COLUMN] + header)
     return dict(rows=len(X), features=len(feats), imputed=int(missing.sum()), seconds=time.perf_counter() - t0, method=method, draws=m)
 
 # %% ../nbs/13_cli.ipynb #62738bd2
@@ -489,11 +495,13 @@ def impute_with_model(inp,              # CSV file with the columns the model wa
     n_draws = _draw_count(draws, m["imputer"], columns, f"the model's {name}")
     out.parent.mkdir(parents=True, exist_ok=True)
     read = dict(sep=sep, dtype=str, keep_default_na=False, na_filter=False, encoding=enc)
-    if scheduler is not None: rows, imputed = _impute_on_dask(inp, out, m, chunksize, read, scheduler, n_draws)
-    else: rows, imputed = _impute_in_chunks(inp, out, m, chunksize, read, n_draws, verbose)
+    header = _file_header(inp, sep, enc)                                     # the header row as the file writes it
+    header = header if n_draws is None else [DRAW_COLUMN] + header
+    if scheduler is not None: rows, imputed = _impute_on_dask(inp, out, m, chunksize, read, scheduler, n_draws, header)
+    else: rows, imputed = _impute_in_chunks(inp, out, m, chunksize, read, n_draws, verbose, header)
     return dict(rows=rows, imputed=imputed, seconds=time.perf_counter() - t0, method=name, draws=n_draws)
 
-def _impute_in_chunks(inp, out, m, chunksize, read, draws=None, verbose=False):
+def _impute_in_chunks(inp, out, m, chunksize, read, draws=None, verbose=False, header=True):
     "Chunk k of the file imputed on stream k and written before the next is read; with `draws`, copy j goes to a part file of its own, and the parts are joined in order at the end (draw 1's rows, then draw 2's, ...)."
     rows = imputed = 0
     parts = [out] + [out.with_name(f"{out.name}.draw{j}.part") for j in range(2, (draws or 1) + 1)]
@@ -507,7 +515,7 @@ def _impute_in_chunks(inp, out, m, chunksize, read, draws=None, verbose=False):
                 imputed += int(X.isna().to_numpy().sum())
                 copies = _impute_chunk(chunk, m, k, draws, X)
                 for j, (f, D) in enumerate(zip(files, [copies] if draws is None else copies)):
-                    D.to_csv(f, sep=read["sep"], index=False, header=k == 0 and j == 0)
+                    D.to_csv(f, sep=read["sep"], index=False, header=header if k == 0 and j == 0 else False)
                 rows += len(chunk)
         with open(out, "ab") as f:
             for p in parts[1:]:
@@ -546,7 +554,7 @@ def _record_over_lines(path,          # the CSV file
             line = rows.line_num
     return None
 
-def _impute_on_dask(inp, out, m, chunksize, read, scheduler, draws=None):
+def _impute_on_dask(inp, out, m, chunksize, read, scheduler, draws=None, header=True):
     "The same transform as `map_partitions` of a Dask DataFrame of the file's text on the cluster at `scheduler`; one output file, in order."
     import dask.dataframe as dd
     from dask.distributed import Client
@@ -561,14 +569,14 @@ def _impute_on_dask(inp, out, m, chunksize, read, scheduler, draws=None):
             if enc != read["encoding"]: out.write_bytes(codecs.BOM_UTF8); first = "at"   # the byte-order mark once, here
             if draws is None:
                 done = ddf.map_partitions(_partition, m, meta=ddf._meta)
-                done.to_csv(str(out), single_file=True, index=False, sep=read["sep"], encoding=enc, mode=first)
+                done.to_csv(str(out), single_file=True, index=False, sep=read["sep"], encoding=enc, mode=first, header=header)
             else:
                 _warm_refits(m["imputer"], draws)                  # the m refits made once, here, and sent with the model
                 meta = ddf._meta.assign(**{DRAW_COLUMN: pd.Series(dtype="int64")})[[DRAW_COLUMN] + list(ddf.columns)]
                 done = ddf.map_partitions(_partition, m, draws, meta=meta).persist()   # the cluster holds the m copies while they are written
                 for j in range(1, draws + 1):                      # copy j's partitions in order, then copy j + 1's: the long format
                     done[done[DRAW_COLUMN] == j].to_csv(str(out), single_file=True, index=False, sep=read["sep"], mode=first if j == 1 else "at",
-                                                        header=j == 1, encoding=enc)
+                                                        header=header if j == 1 else False, encoding=enc)
             counts = ddf.map_partitions(lambda p: pd.Series([len(p), int(_parse_chunk(p, m).isna().to_numpy().sum())]), meta=(None, "int64"))
             total = np.asarray(counts.compute()).reshape(-1, 2).sum(0)
     except UnicodeDecodeError as e:                                # a later block that is not text in the encoding
