@@ -143,7 +143,7 @@ def feature_columns(df:pd.DataFrame, # the parsed table
                     categorical=(),  # columns declared categorical (e.g. integer codes)
                     decimal=".",     # the decimal mark the file was read with
                    ) -> list:        # the feature columns, in file order
-    "The columns of `df` to impute: all but `skip`; refuse unknown names, numbers written with a sign or a decimal comma, and numeric columns spoilt by a few non-numbers, naming them."
+    "The columns of `df` to impute: all but `skip`; refuse unknown names, empty columns, numbers written with a sign or a decimal comma, and numeric columns spoilt by a few non-numbers, naming them."
     skip, categorical = list(skip), list(categorical)
     for opt, names in (("--skip", skip), ("--categorical", categorical)):
         unknown = [c for c in names if c not in df.columns]
@@ -153,6 +153,9 @@ def feature_columns(df:pd.DataFrame, # the parsed table
     if both: raise CLIError(f"column(s) {', '.join(map(repr, both))} are both skipped and declared categorical: choose one")
     feats = [c for c in df.columns if c not in skip]
     if not feats: raise CLIError("no feature column is left to impute after --skip")
+    empty = [c for c in feats if len(df) and df[c].isna().all()]
+    if empty: raise CLIError(f"column(s) with no value in the rows read: {', '.join(map(repr, empty))}; there is nothing to impute them from: "
+                             f"pass them through untouched with --skip {','.join(map(str, empty))}")
     text = [c for c in feats if c not in categorical and not pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])]
     words = {c: [v for v in df[c].dropna() if isinstance(v, str)] for c in text}       # (a yes/no column holds bools, not words)
     def refuse(found:dict, how:str, fix:str):                      # numbers pandas reads as text: they would become levels, without a word
