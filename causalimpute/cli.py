@@ -116,10 +116,10 @@ def read_csv_table(path,     # CSV file with a header row
     return parsed, text
 
 # %% ../nbs/13_cli.ipynb #6b7efcb3
-def _first_non_number(col:pd.Series):
-    "The first value of `col` that does not read as a number (what made pandas read it as text)."
+def _first_non_number(col:pd.Series, decimal="."):
+    "The first value of `col` that does not read as a number with the decimal mark `decimal` (what made pandas read it as text)."
     vals = col.dropna()
-    bad = vals[pd.to_numeric(vals.astype(object), errors="coerce").isna()] if not pd.api.types.is_bool_dtype(col) else vals
+    bad = vals[pd.to_numeric(_point_decimal(vals.astype(object), decimal), errors="coerce").isna()] if not pd.api.types.is_bool_dtype(col) else vals
     v = (bad if len(bad) else vals).iloc[0] if len(vals) else None
     return v.item() if isinstance(v, np.generic) else v
 
@@ -138,12 +138,23 @@ def _signed_number(words:list): # the texts of a column that pandas read as text
     hit = [w for w in words if _SIGNED.fullmatch(w)]
     return hit[0] if hit and len(hit) >= 0.5 * len(words) else None
 
+_GROUPED = {".": re.compile(r"\s*[-+]?\d{1,3}(,\d{3})+(\.\d*)?\s*"), ",": re.compile(r"\s*[-+]?\d{1,3}(\.\d{3})+(,\d*)?\s*")}
+
+def _grouped_number(words:list, # the texts of a column that pandas read as text
+                    decimal=".", # the decimal mark it was read with
+                   ):
+    "A value of `words` written as a number with thousands separators (`1,234.5`; `1.234,5` with a decimal comma), if most of them are numbers; else None."
+    s = pd.Series(words, dtype=object)
+    grouped = s.map(lambda w: bool(_GROUPED[decimal].fullmatch(w))).to_numpy(bool) if decimal in _GROUPED else np.zeros(len(s), bool)
+    num = grouped | pd.to_numeric(_point_decimal(s, decimal), errors="coerce").notna().to_numpy()
+    return s[grouped].iloc[0] if grouped.any() and num.mean() >= 0.5 else None
+
 def feature_columns(df:pd.DataFrame, # the parsed table
                     skip=(),         # columns passed through untouched
                     categorical=(),  # columns declared categorical (e.g. integer codes)
                     decimal=".",     # the decimal mark the file was read with
                    ) -> list:        # the feature columns, in file order
-    "The columns of `df` to impute: all but `skip`; refuse unknown names, empty columns, numbers written with a sign or a decimal comma, and numeric columns spoilt by a few non-numbers, naming them."
+    "The columns of `df` to impute: all but `skip`; refuse unknown names, empty columns, numbers written with a sign, thousands separators or a decimal comma, and numeric columns spoilt by a few non-numbers, naming them."
     skip, categorical = list(skip), list(categorical)
     for opt, names in (("--skip", skip), ("--categorical", categorical)):
         unknown = [c for c in names if c not in df.columns]
@@ -164,11 +175,13 @@ def feature_columns(df:pd.DataFrame, # the parsed table
                                  f"text they would be imputed as categories whose levels are the numbers: {fix}, or declare the column "
                                  f"categorical with --categorical, or pass it through untouched with --skip {','.join(map(str, found))}")
     refuse({c: _signed_number(words[c]) for c in text}, "with a sign", "write them as plain numbers (52 for 52%, 1980 for $1,980)")
+    refuse({c: _grouped_number(words[c], decimal) for c in text}, "with thousands separators", "write them without the separators"
+           + (" (or, if ',' is their decimal mark, pass --decimal ',')" if decimal == "." else ""))
     if decimal == ".": refuse({c: _comma_number(words[c]) for c in text}, "with a comma",
                               "pass --decimal ',' if it is their decimal mark (if it separates thousands, write them without it)")
-    spoilt = [c for c in text if words[c] and pd.to_numeric(pd.Series(words[c], dtype=object), errors="coerce").notna().mean() >= 0.5]
+    spoilt = [c for c in text if words[c] and pd.to_numeric(_point_decimal(pd.Series(words[c], dtype=object), decimal), errors="coerce").notna().mean() >= 0.5]
     if spoilt:
-        ex = {c: _first_non_number(df[c]) for c in spoilt}
+        ex = {c: _first_non_number(df[c], decimal) for c in spoilt}
         raise CLIError(f"column(s) of numbers with values that are not numbers: {', '.join(f'{c!r} (e.g. {ex[c]!r})' for c in spoilt)}; "
                        f"mark missing cells empty or NA, or name their marker (--na-values {str(ex[spoilt[0]])!r}), "
                        "or declare the column categorical with --categorical, "
