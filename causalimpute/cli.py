@@ -784,6 +784,12 @@ def run_bench(quick=False,     # the `QUICK` grid instead of `FULL`
     return df
 
 # %% ../nbs/13_cli.ipynb #da590bbc
+def _separator(text:str) -> str:
+    "`--sep` as one character; `\\t` (a shell passes `--sep '\\t'` as a backslash and a t) or `tab` is a tab."
+    sep = "\t" if text in ("\\t", "tab", "TAB") else text
+    if len(sep) != 1: raise argparse.ArgumentTypeError(f"must be one character, e.g. ';', or '\\t' for a tab (got {text!r})")
+    return sep
+
 def build_parser() -> argparse.ArgumentParser:
     "The `causalimpute` command line."
     p = argparse.ArgumentParser(prog="causalimpute", description="Missing-data imputation that keeps causal structure and distribution.")
@@ -799,7 +805,7 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument("--categorical", default="", help="comma-separated columns to treat as categorical (integer codes; text and yes/no columns are anyway)")
         q.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
         q.add_argument("--param", action="append", metavar="KEY=VALUE", help="any other argument of the method (repeatable); MIRI's init=FILE.csv starts it from a completed copy of the input")
-        q.add_argument("--sep", default=",", help="field separator (default ',')")
+        q.add_argument("--sep", default=",", type=_separator, help="field separator, one character (default ','; '\\t' for a tab)")
         q.add_argument("--na-values", default="", metavar="TEXTS", help="comma-separated texts that also mark a missing cell, e.g. '?' "
                        "(besides empty, NA, NaN, null, ...); a model from `fit` keeps them")
         q.add_argument("--decimal", default=None, metavar="CHAR", help="the decimal mark of the numbers: ',' for a file that writes 1,5 "
