@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_cli.ipynb #f9f41c10
 from __future__ import annotations
-import argparse, ast, codecs, contextlib, csv, io, os, pickle, re, shutil, subprocess, sys, tempfile, time, warnings
+import argparse, ast, bz2, codecs, contextlib, csv, gzip, io, lzma, os, pickle, re, shutil, subprocess, sys, tempfile, time, warnings
 from pathlib import Path
 import numpy as np, pandas as pd
 from .core import Imputer, make_imputer, available_imputers, check_int, progress
@@ -501,6 +501,7 @@ def impute_with_model(inp,              # CSV file with the columns the model wa
     if _same_file(inp, out): raise CLIError(f"output {str(out)!r} is the input file; causalimpute never overwrites its input: choose another -o")
     if out.exists() and not force: raise CLIError(f"output {str(out)!r} exists; pass --force to replace it")
     if not inp.is_file(): raise CLIError(f"input file {str(inp)!r} does not exist")
+    _compression(out)                                        # an archive is refused before any work
     m, t0 = load_model(model), time.perf_counter()
     if na_values: m["na_values"] = list(dict.fromkeys([*m.get("na_values", ()), *na_values]))
     if decimal is not None: m["decimal"] = _check_decimal(decimal)
@@ -517,14 +518,28 @@ def impute_with_model(inp,              # CSV file with the columns the model wa
     else: rows, imputed = _impute_in_chunks(inp, out, m, chunksize, read, n_draws, verbose, header)
     return dict(rows=rows, imputed=imputed, seconds=time.perf_counter() - t0, method=name, draws=n_draws)
 
+_STREAMS = {".gz": ("gzip", gzip), ".bz2": ("bz2", bz2), ".xz": ("xz", lzma)}   # compressed streams that concatenate: written in parts
+
+def _compression(out) -> str|None:
+    "How an output written in parts is compressed, from its name: 'gzip', 'bz2', 'xz' or None; an archive (.zip, .zst, .tar) is refused."
+    suffix = Path(out).suffix.lower()
+    if suffix in (".zip", ".zst", ".tar"):
+        raise CLIError(f"{str(out)!r}: with --model the output is written in parts, which a {suffix} archive cannot hold; name it .csv, .csv.gz, .csv.bz2 or .csv.xz")
+    return _STREAMS[suffix][0] if suffix in _STREAMS else None
+
+def _open_part(path, compression:str|None, encoding:str):
+    "A text file to write (a part of) the output in, compressed as `compression` (`_compression`) says."
+    opener = {name: mod.open for name, mod in _STREAMS.values()}.get(compression, open)
+    return opener(path, "wt", newline="", encoding=encoding)
+
 def _impute_in_chunks(inp, out, m, chunksize, read, draws=None, verbose=False, header=True):
     "Chunk k of the file imputed on stream k and written before the next is read; with `draws`, copy j goes to a part file of its own, and the parts are joined in order at the end (draw 1's rows, then draw 2's, ...)."
     rows = imputed = 0
-    parts = [out] + [out.with_name(f"{out.name}.draw{j}.part") for j in range(2, (draws or 1) + 1)]
+    parts, comp = [out] + [out.with_name(f"{out.name}.draw{j}.part") for j in range(2, (draws or 1) + 1)], _compression(out)
     try:
         with contextlib.ExitStack() as stack:
-            files = [stack.enter_context(open(p, "w", newline="", encoding=read["encoding"] if j == 0 else _without_bom(read["encoding"])))
-                     for j, p in enumerate(parts)]                 # (a byte-order mark only at the start of the output)
+            files = [stack.enter_context(_open_part(p, comp, read["encoding"] if j == 0 else _without_bom(read["encoding"])))
+                     for j, p in enumerate(parts)]                 # (a byte-order mark only at the start; compressed parts concatenate)
             stack.enter_context(strict_rows(inp, read["sep"], read["encoding"]))
             for k, chunk in enumerate(progress(pd.read_csv(inp, chunksize=chunksize, index_col=False, **read), verbose, desc=f"chunks of {chunksize:,} rows")):
                 X = _parse_chunk(chunk, m)                         # parsed once: counted here, imputed below
@@ -560,7 +575,7 @@ def _record_over_lines(path,          # the CSV file
                        encoding="utf-8", # its text encoding
                       ) -> int|None:  # the line on which the first such record starts; None: every record is one line
     "Where the first record whose quoted value holds a line break starts: Dask cuts a file into blocks at line breaks, inside quotes too."
-    if len(sep) != 1: return None
+    if len(sep) != 1 or Path(path).suffix.lower() in (".gz", ".bz2", ".xz", ".zip", ".zst", ".tar"): return None   # Dask reads those whole
     with open(path, "rb") as f:                        # most files quote nothing: one fast pass over the bytes decides
         if not any(quotechar.encode() in b for b in iter(lambda: f.read(1 << 24), b"")): return None
     with open(path, encoding=encoding, errors="replace", newline="") as f:
@@ -581,18 +596,20 @@ def _impute_on_dask(inp, out, m, chunksize, read, scheduler, draws=None, header=
     try:
         with Client(scheduler) as client:
             ddf = dd.read_csv(str(inp), blocksize=max(1, chunksize) * 64, **read)   # about `chunksize` rows of 64 bytes per partition
-            enc, first = _without_bom(read["encoding"]), "wt"         # Dask opens the file anew for each partition it writes:
-            if enc != read["encoding"]: out.write_bytes(codecs.BOM_UTF8); first = "at"   # the byte-order mark once, here
+            enc, first, comp = _without_bom(read["encoding"]), "wt", _compression(out)   # Dask opens the file anew for each partition it
+            if enc != read["encoding"]:                                                   # writes: the byte-order mark once, here
+                out.write_bytes(_STREAMS["." + {"gzip": "gz"}.get(comp, comp)][1].compress(codecs.BOM_UTF8) if comp else codecs.BOM_UTF8); first = "at"
             if draws is None:
                 done = ddf.map_partitions(_partition, m, meta=ddf._meta)
-                done.to_csv(str(out), single_file=True, index=False, sep=read["sep"], encoding=enc, mode=first, header=header)
+                done.to_csv(str(out), single_file=True, index=False, sep=read["sep"], encoding=enc, mode=first, header=header,
+                            compression=comp)
             else:
                 _warm_refits(m["imputer"], draws)                  # the m refits made once, here, and sent with the model
                 meta = ddf._meta.assign(**{DRAW_COLUMN: pd.Series(dtype="int64")})[[DRAW_COLUMN] + list(ddf.columns)]
                 done = ddf.map_partitions(_partition, m, draws, meta=meta).persist()   # the cluster holds the m copies while they are written
                 for j in range(1, draws + 1):                      # copy j's partitions in order, then copy j + 1's: the long format
                     done[done[DRAW_COLUMN] == j].to_csv(str(out), single_file=True, index=False, sep=read["sep"], mode=first if j == 1 else "at",
-                                                        header=header if j == 1 else False, encoding=enc)
+                                                        header=header if j == 1 else False, encoding=enc, compression=comp)
             counts = ddf.map_partitions(lambda p: pd.Series([len(p), int(_parse_chunk(p, m).isna().to_numpy().sum())]), meta=(None, "int64"))
             total = np.asarray(counts.compute()).reshape(-1, 2).sum(0)
     except UnicodeDecodeError as e:                                # a later block that is not text in the encoding
