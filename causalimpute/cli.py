@@ -518,19 +518,19 @@ def impute_with_model(inp,              # CSV file with the columns the model wa
     else: rows, imputed = _impute_in_chunks(inp, out, m, chunksize, read, n_draws, verbose, header)
     return dict(rows=rows, imputed=imputed, seconds=time.perf_counter() - t0, method=name, draws=n_draws)
 
-_STREAMS = {".gz": ("gzip", gzip), ".bz2": ("bz2", bz2), ".xz": ("xz", lzma)}   # compressed streams that concatenate: written in parts
+_STREAMS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}            # compressed streams that concatenate: a file written in parts
+_MODULES = {"gzip": gzip, "bz2": bz2, "xz": lzma}
 
 def _compression(out) -> str|None:
     "How an output written in parts is compressed, from its name: 'gzip', 'bz2', 'xz' or None; an archive (.zip, .zst, .tar) is refused."
     suffix = Path(out).suffix.lower()
     if suffix in (".zip", ".zst", ".tar"):
         raise CLIError(f"{str(out)!r}: with --model the output is written in parts, which a {suffix} archive cannot hold; name it .csv, .csv.gz, .csv.bz2 or .csv.xz")
-    return _STREAMS[suffix][0] if suffix in _STREAMS else None
+    return _STREAMS.get(suffix)
 
 def _open_part(path, compression:str|None, encoding:str):
     "A text file to write (a part of) the output in, compressed as `compression` (`_compression`) says."
-    opener = {name: mod.open for name, mod in _STREAMS.values()}.get(compression, open)
-    return opener(path, "wt", newline="", encoding=encoding)
+    return (_MODULES[compression].open if compression else open)(path, "wt", newline="", encoding=encoding)
 
 def _impute_in_chunks(inp, out, m, chunksize, read, draws=None, verbose=False, header=True):
     "Chunk k of the file imputed on stream k and written before the next is read; with `draws`, copy j goes to a part file of its own, and the parts are joined in order at the end (draw 1's rows, then draw 2's, ...)."
@@ -598,7 +598,7 @@ def _impute_on_dask(inp, out, m, chunksize, read, scheduler, draws=None, header=
             ddf = dd.read_csv(str(inp), blocksize=max(1, chunksize) * 64, **read)   # about `chunksize` rows of 64 bytes per partition
             enc, first, comp = _without_bom(read["encoding"]), "wt", _compression(out)   # Dask opens the file anew for each partition it
             if enc != read["encoding"]:                                                   # writes: the byte-order mark once, here
-                out.write_bytes(_STREAMS["." + {"gzip": "gz"}.get(comp, comp)][1].compress(codecs.BOM_UTF8) if comp else codecs.BOM_UTF8); first = "at"
+                out.write_bytes(_MODULES[comp].compress(codecs.BOM_UTF8) if comp else codecs.BOM_UTF8); first = "at"
             if draws is None:
                 done = ddf.map_partitions(_partition, m, meta=ddf._meta)
                 done.to_csv(str(out), single_file=True, index=False, sep=read["sep"], encoding=enc, mode=first, header=header,
