@@ -508,11 +508,10 @@ def impute_with_model(inp,              # CSV file with the columns the model wa
     chunksize = check_int(chunksize, "--chunksize")
     name = type(m["imputer"]).__name__
     enc = _encoding_of(inp, encoding)
-    with strict_rows(inp, sep, enc): columns = pd.read_csv(inp, sep=sep, nrows=0, encoding=enc).columns
-    n_draws = _draw_count(draws, m["imputer"], columns, f"the model's {name}")
+    header = _file_header(inp, sep, enc)                                     # the header row as the file writes it
+    n_draws = _draw_count(draws, m["imputer"], header, f"the model's {name}")
     out.parent.mkdir(parents=True, exist_ok=True)
     read = dict(sep=sep, dtype=str, keep_default_na=False, na_filter=False, encoding=enc)
-    header = _file_header(inp, sep, enc)                                     # the header row as the file writes it
     header = header if n_draws is None else [DRAW_COLUMN] + header
     if scheduler is not None: rows, imputed = _impute_on_dask(inp, out, m, chunksize, read, scheduler, n_draws, header)
     else: rows, imputed = _impute_in_chunks(inp, out, m, chunksize, read, n_draws, verbose, header)
@@ -520,11 +519,12 @@ def impute_with_model(inp,              # CSV file with the columns the model wa
 
 _STREAMS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}            # compressed streams that concatenate: a file written in parts
 _MODULES = {"gzip": gzip, "bz2": bz2, "xz": lzma}
+_ARCHIVES = (".zip", ".zst", ".tar")                                # compressed too, but no file can be appended to them
 
 def _compression(out) -> str|None:
     "How an output written in parts is compressed, from its name: 'gzip', 'bz2', 'xz' or None; an archive (.zip, .zst, .tar) is refused."
     suffix = Path(out).suffix.lower()
-    if suffix in (".zip", ".zst", ".tar"):
+    if suffix in _ARCHIVES:
         raise CLIError(f"{str(out)!r}: with --model the output is written in parts, which a {suffix} archive cannot hold; name it .csv, .csv.gz, .csv.bz2 or .csv.xz")
     return _STREAMS.get(suffix)
 
@@ -575,7 +575,7 @@ def _record_over_lines(path,          # the CSV file
                        encoding="utf-8", # its text encoding
                       ) -> int|None:  # the line on which the first such record starts; None: every record is one line
     "Where the first record whose quoted value holds a line break starts: Dask cuts a file into blocks at line breaks, inside quotes too."
-    if len(sep) != 1 or Path(path).suffix.lower() in (".gz", ".bz2", ".xz", ".zip", ".zst", ".tar"): return None   # Dask reads those whole
+    if len(sep) != 1 or Path(path).suffix.lower() in (*_STREAMS, *_ARCHIVES): return None   # Dask reads a compressed file whole
     with open(path, "rb") as f:                        # most files quote nothing: one fast pass over the bytes decides
         if not any(quotechar.encode() in b for b in iter(lambda: f.read(1 << 24), b"")): return None
     with open(path, encoding=encoding, errors="replace", newline="") as f:
