@@ -16,12 +16,12 @@ from sklearn.base import clone
 from sklearn.linear_model import BayesianRidge, LogisticRegression
 from sklearn.ensemble import ExtraTreesRegressor, RandomForestRegressor, ExtraTreesClassifier, RandomForestClassifier
 import pandas as pd
-from .core import Imputer, register_imputer, child_imputer, holdout_mask, progress, check_int, check_real, check_choice, check_bool
+from .core import Imputer, register_imputer, child_imputer, holdout_mask, progress, check_int, check_real, check_choice, check_bool, check_jobs, run_jobs
 
 # %% auto #0
 __all__ = ['WIDE_COLUMNS', 'MeanImputer', 'MedianImputer', 'KNN', 'ChainedEquations', 'MICE', 'MissForest', 'GAIN',
            'sinkhorn_potentials', 'entropic_ot', 'sinkhorn_divergence', 'OTImputer', 'wide_candidate', 'wide_chain',
-           'AutoImputer', 'auto_folds', 'switch_choice', 'scoring_rows']
+           'AutoImputer', 'auto_folds', 'switch_choice', 'scoring_rows', 'held_out_errors', 'fit_imputer']
 
 # %% ../nbs/04_baselines.ipynb #f5983dbb
 def _design(est, Z:np.ndarray) -> tuple:
@@ -598,10 +598,11 @@ class AutoImputer(Imputer):
                  verbose=True,           # a progress bar over the candidates' fits
                  categorical=None,       # columns to treat as categorical besides category, bool and text ones (names or positions)
                  wide_columns=WIDE_COLUMNS, # on a table wider than this, the MICE candidate is one bounded chain that regresses each column on this many others (`wide_candidate`; None: as named)
+                 n_jobs=None,            # the candidates' fits at once in this many worker processes (None: here, one after another; -1: every core); the same choice either way
                 ):
         super().__init__(seed, device, verbose, categorical)
         self.candidates, self.holdout, self.folds, self.switch_se, self.min_count = candidates, holdout, folds, switch_se, min_count
-        self.time_budget, self.max_rows, self.choice, self.wide_columns = time_budget, max_rows, choice, wide_columns
+        self.time_budget, self.max_rows, self.choice, self.wide_columns, self.n_jobs = time_budget, max_rows, choice, wide_columns, n_jobs
 
     def _make(self, name):
         if not isinstance(name, str) or name.lower() == "auto":
@@ -647,6 +648,16 @@ def scoring_rows(mask,                    # bool n x d, True = observed
     extra = [rng.choice(np.flatnonzero(mask[:, j])) for j in lacking]
     return np.unique(np.r_[rows, np.asarray(extra, dtype=int)])
 
+def held_out_errors(imp,   # an unfitted candidate
+                    Z,     # codes, n x d (standardised numbers, level indices)
+                    mask,  # bool n x d, True = observed
+                    h,     # bool n x d: the held-out entries (observed ones)
+                    cat,   # bool per column: categorical
+                   ) -> np.ndarray: # one error per held-out entry, in `Z[h]` order
+    "Fit `imp` on the observed entries of `Z` but `h`; its errors on `h`: a number's squared error, a level's 0/1 (a job of `run_jobs`)."
+    P = np.asarray(imp.fit_transform(np.where(mask & ~h, Z, np.nan)), dtype=np.float64)
+    return np.where(cat, (P != Z).astype(np.float64), (P - Z) ** 2)[h]
+
 @patch
 def _choose(self:AutoImputer, Z, mask):
     "Each column's candidate (`choice_`): the given `choice`, or by scoring the candidates on `folds_` draws of held-out entries (of at most `max_rows` rows), within `time_budget`, per column (`switch_choice`)."
@@ -655,6 +666,7 @@ def _choose(self:AutoImputer, Z, mask):
     check_real(self.holdout, "holdout", 0, 0.5, low_open=True, high_open=True); check_int(self.min_count, "min_count")
     if isinstance(self.folds, str) and self.folds != "auto": raise ValueError(f"folds must be 'auto' or an integer >= 1, got {self.folds!r}")
     if not isinstance(self.folds, str): check_int(self.folds, "folds")
+    check_jobs(self.n_jobs)
     check_real(self.switch_se, "switch_se", 0)
     budget = check_real(self.time_budget, "time_budget", 0, low_open=True, none_ok=True)
     check_int(self.max_rows, "max_rows", low=2, none_ok=True)
@@ -666,17 +678,19 @@ def _choose(self:AutoImputer, Z, mask):
     H = [holdout_mask(ms, self.holdout, rng)]                        # the first draw says how many more a small table needs
     self.folds_ = auto_folds(int(H[0].sum())) if isinstance(self.folds, str) else int(self.folds)
     H += [holdout_mask(ms, self.holdout, rng) for _ in range(self.folds_ - 1)]
-    def held_out_errors(name, h):                                  # fit `name` without the entries `h`: its errors on them
-        P = np.asarray(self._make(name).fit_transform(np.where(ms & ~h, Zs, np.nan)), dtype=np.float64)
-        return np.where(cat, (P != Zs).astype(np.float64), (P - Zs) ** 2)[h]
+    jobs = lambda name, draws: [(self._make(name), Zs, ms, h, cat) for h in draws]   # a fresh candidate per draw
     err, self.dropped_, start = {}, [], time.perf_counter()         # per candidate, per draw: the errors of the held-out entries
-    for i, name in enumerate(progress(names, self.verbose, desc="auto")):
-        spent = time.perf_counter() - start
-        if i and budget is not None and spent >= budget: self.dropped_.append(name); continue   # the first candidate always runs
-        t0 = time.perf_counter(); first = held_out_errors(name, H[0]); took = time.perf_counter() - t0
-        if i and budget is not None and spent + (self.folds_ + 1) * took > budget:    # its other draws and a refit would overrun
-            self.dropped_.append(name); continue
-        err[name] = [first] + [held_out_errors(name, h) for h in H[1:]]
+    if budget is None:                                               # every candidate on every draw, at once where `n_jobs` says so
+        flat = run_jobs(held_out_errors, [j for name in names for j in jobs(name, H)], self.n_jobs, self.verbose, "auto")
+        err = {name: flat[i * self.folds_:(i + 1) * self.folds_] for i, name in enumerate(names)}
+    else:                                                            # one candidate after another, each timed on its first draw
+        for i, name in enumerate(progress(names, self.verbose, desc="auto")):
+            spent = time.perf_counter() - start
+            if i and spent >= budget: self.dropped_.append(name); continue   # the first candidate always runs
+            t0 = time.perf_counter(); first = held_out_errors(*jobs(name, H[:1])[0]); took = time.perf_counter() - t0
+            if i and spent + (self.folds_ + 1) * took > budget:       # its other draws and a refit would overrun
+                self.dropped_.append(name); continue
+            err[name] = [first] + run_jobs(held_out_errors, jobs(name, H[1:]), self.n_jobs)
     if self.dropped_:
         warnings.warn(f"auto: time_budget={budget:g} s left out {', '.join(map(repr, self.dropped_))}: the budget was spent before "
                       "they started, or their first fit said the rest would overrun it (list the candidates you care most about first, "
@@ -701,16 +715,23 @@ def _given_choice(self:AutoImputer, Z):
     self.choice_ = pd.Series(choice, index=self._feature_names(), name="choice")
     self.scores_ = self.n_held_ = None; self.dropped_, self.scored_rows_ = [], 0
 
+def fit_imputer(imp,             # an unfitted imputer
+                X,               # the table it is fitted on (codes, NaN where missing)
+                impute:bool=False, # also its imputation of `X`, by its own `fit_transform`
+               ) -> tuple:       # (the fitted imputer, its imputation as float64 or None)
+    "`imp` fitted on `X`, with its `fit_transform` of `X` when `impute` (for MICE, MissForest: a by-product of the fit; a job of `run_jobs`)."
+    if not impute: return imp.fit(X), None
+    return imp, np.asarray(imp.fit_transform(X), dtype=np.float64)
+
 @patch
 def _fit_chosen(self:AutoImputer, Z, mask, impute:bool=False):
     "Choose (`_choose`), then fit each chosen candidate on every observed entry; with `impute`, by the candidate's own `fit_transform`, and return each column's holes filled by its candidate."
     self._choose(Z, mask)
     seen, choice, out, self.imputers_ = np.where(mask, Z, np.nan), self.choice_.to_numpy(), Z.copy(), {}
-    for name in dict.fromkeys(choice):
-        imp = self._make(name)
-        if not impute: self.imputers_[name] = imp.fit(seen); continue
-        P = np.asarray(imp.fit_transform(seen), dtype=np.float64); self.imputers_[name] = imp   # for MICE, MissForest: a by-product of the fit
-        cols = (choice == name) & ~mask.all(0); out[:, cols] = P[:, cols]
+    names = list(dict.fromkeys(choice))                             # each chosen candidate fitted once, at once where `n_jobs` says so
+    for name, (imp, P) in zip(names, run_jobs(fit_imputer, [(self._make(name), seen, impute) for name in names], self.n_jobs)):
+        self.imputers_[name] = imp
+        if impute: cols = (choice == name) & ~mask.all(0); out[:, cols] = P[:, cols]
     return np.where(mask, Z, out) if impute else None
 
 @patch

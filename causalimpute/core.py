@@ -16,8 +16,8 @@ from sklearn.utils.validation import check_is_fitted
 # %% auto #0
 __all__ = ['FREE_TEXT', 'observed_mask', 'as_float_table', 'TableEncoder', 'hide', 'check_int', 'check_real', 'check_choice',
            'check_bool', 'fit_scaler', 'resolve_device', 'check_seed', 'torch_seed', 'torch_threads', 'progress',
-           'check_columns', 'validate_for', 'finish', 'Imputer', 'check_imputer', 'register_imputer',
-           'available_imputers', 'make_imputer', 'holdout_mask', 'child_imputer']
+           'check_jobs', 'run_jobs', 'check_columns', 'validate_for', 'finish', 'Imputer', 'check_imputer',
+           'register_imputer', 'available_imputers', 'make_imputer', 'holdout_mask', 'child_imputer']
 
 # %% ../nbs/00_core.ipynb #a0e50f8d
 def observed_mask(X, # a table: ndarray or DataFrame, NaN (or pandas' NA) where missing
@@ -438,6 +438,28 @@ def progress(iterable,     # what to iterate over
     from tqdm.auto import tqdm
     return tqdm(iterable, desc=desc, total=total, leave=False, dynamic_ncols=True)
 
+# %% ../nbs/00_core.ipynb #50be366f
+def check_jobs(n_jobs, # None or 1: here; k > 1: k worker processes; -1: one per core (-2: all but one, as joblib reads it)
+              ) -> int|None: # `n_jobs` as given
+    "`n_jobs` checked as scikit-learn reads it: None or a non-zero integer."
+    if n_jobs is None: return None
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0:
+        raise ValueError(f"n_jobs must be None or a non-zero integer (-1: every core), got {n_jobs!r}")
+    return int(n_jobs)
+
+def run_jobs(fn,            # the function to call (a worker process receives it, and the jobs, by pickle)
+             jobs,          # its arguments: one tuple per call
+             n_jobs=None,   # None or 1: here, one call after another; otherwise that many joblib worker processes (`check_jobs`)
+             verbose=False, # a progress bar over the finished calls
+             desc=None,     # the bar's label
+            ) -> list:      # fn(*args) of each job, in the order of `jobs`
+    "Call `fn` on each job's arguments, here or in `n_jobs` joblib worker processes; the answers in the jobs' order either way."
+    jobs, n_jobs = list(jobs), check_jobs(n_jobs)
+    if n_jobs in (None, 1) or len(jobs) < 2: return [fn(*a) for a in progress(jobs, verbose, desc, len(jobs))]
+    from joblib import Parallel, delayed
+    calls = Parallel(n_jobs=min(n_jobs, len(jobs)) if n_jobs > 0 else n_jobs, return_as="generator")(delayed(fn)(*a) for a in jobs)
+    return list(progress(calls, verbose, desc, len(jobs)))
+
 # %% ../nbs/00_core.ipynb #60e27d74
 def _refuse_categorical(est, X, enc):
     "The documented error of an imputer that imputes numeric columns only, given a table with a categorical column."
@@ -675,21 +697,32 @@ def with_stream(self:Imputer,
     out.seed_, out._model_seed, out._stream = _stream_seed(base, k), base, k   # stream k of the fitted model's seed
     return out                                     # (shares `_refits`, the bootstrap refits kept: the same models on every stream)
 
+def _refit_alone(imp, seed:int):
+    "`imp._refit(seed)`, made from a copy of `imp` without the refits it keeps (none travel to a worker process); the refit keeps none either."
+    lean = type(imp).__new__(type(imp))
+    lean.__dict__.update({k: v for k, v in vars(imp).items() if k != "_refits"})
+    b = lean._refit(seed); b._refits = {}
+    return b
+
 @patch
 def _bootstrap_refits(self:Imputer,
                       n_draws:int, # draws, a model each
                       rng=None,    # the generator the caller draws its noise from: on the model's own stream the seeds come first from it
                      ):            # yields `n_draws` fitted models
-    "The models of `n_draws` bootstrap draws (`_refit` of this fit): seeded by the fitted model's own seed whatever the stream, each made once and kept until the next fit."
+    "The models of `n_draws` bootstrap draws (`_refit` of this fit): seeded by the fitted model's own seed whatever the stream, each made once and kept until the next fit; those not made yet are made at once in worker processes where the imputer's `n_jobs` says so (on the CPU)."
     base = getattr(self, "_model_seed", self.seed_)
     src = rng if rng is not None and self.seed_ == base else np.random.default_rng(base + 1)
-    cache, params = self.__dict__.setdefault("_refits", {}), repr(sorted(self.get_params().items()))
-    for s in src.integers(0, 2**31 - 1, n_draws):
-        key = (int(s), params)                     # settings changed after the fit: other refits
-        if key not in cache:
-            b = cache[key] = self._refit(int(s))
-            b._refits = {}                         # a refit keeps no refits of its own
-        yield cache[key]
+    cache = self.__dict__.setdefault("_refits", {})
+    params = repr(sorted((k, v) for k, v in self.get_params().items() if k != "n_jobs"))   # settings changed after the fit: other refits
+    seeds = [int(s) for s in src.integers(0, 2**31 - 1, n_draws)]                            # (the processes that make them: the same)
+    todo = [s for s in dict.fromkeys(seeds) if (s, params) not in cache]
+    jobs = getattr(self, "n_jobs", None) if getattr(self, "device_", torch.device("cpu")).type == "cpu" else None
+    if check_jobs(jobs) not in (None, 1) and len(todo) > 1:
+        made = run_jobs(_refit_alone, [(self, s) for s in todo], jobs, self.verbose, f"{type(self).__name__} refits")
+        cache.update({(s, params): b for s, b in zip(todo, made)})
+    for s in seeds:
+        if (s, params) not in cache: cache[(s, params)] = _refit_alone(self, s)
+        yield cache[(s, params)]
 
 
 # %% ../nbs/00_core.ipynb #3a03beae

@@ -14,14 +14,15 @@ from fastcore.basics import patch
 from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 from . import baselines  # noqa: F401  (registers the baselines MIRACLE refines, so they are known by name)
-from .core import Imputer, register_imputer, child_imputer, holdout_mask, progress, torch_threads, check_int, check_real, check_choice
+from .core import Imputer, register_imputer, child_imputer, holdout_mask, progress, torch_threads, check_int, check_real, check_choice, check_jobs, run_jobs
 from .acyclicity import acyclicity, adjacency_from_weights, AcyclicityPenalty
 from .moments import moment_penalty
 
 # %% auto #0
 __all__ = ['CHAIN_PASSES', 'MiracleNet', 'miracle_loss', 'batches', 'WindowAverage', 'MIRACLE', 'predict_features',
            'blend_weights', 'effective_count', 'residual_sd', 'predict_indicators', 'missing_odds', 'one_se',
-           'feature_sq', 'shift_ratio', 'stack_regressors', 'fit_stacks', 'stack_predict', 'chained_draws']
+           'feature_sq', 'shift_ratio', 'train_candidate', 'stack_regressors', 'fit_stacks', 'stack_predict',
+           'chained_draws']
 
 # %% ../nbs/07_miracle.ipynb #036f5f21
 class MiracleNet(nn.Module):
@@ -186,6 +187,7 @@ class MIRACLE(Imputer):
                  draws="bootstrap",        # `sample`: "bootstrap" (a refit on resampled rows per draw: proper) or "residual" (one fit: m times cheaper)
                  tune="penalty",           # "penalty": train also with a 10x weaker group lasso (and 10x lr), sharing `max_steps`; None: train once; or a list of dicts of training parameters; the first within one SE of the lowest held-out error wins
                  shift_guard=1.6,          # `tune`: a later candidate is passed over where it disagrees with the first on the holes more than this many times as much as on the held-out entries (`shift_ratio`); None: no guard
+                 n_jobs=None,              # independent fits at once in this many worker processes (on the CPU): `auto`'s candidates, `tune`'s trainings, `sample`'s bootstrap refits (None: here, one after another; -1: every core); the same answer either way
                  seed=None,                # random seed (int) for a reproducible fit; None draws a fresh one
                  device="auto",            # 'auto' (GPU when present), 'cpu', 'cuda'
                  verbose=True,             # show a progress bar while training
@@ -196,7 +198,7 @@ class MIRACLE(Imputer):
         self.acyclicity_weight, self.moment_weight, self.sparsity_weight = acyclicity_weight, moment_weight, sparsity_weight
         self.indicator_weight, self.window, self.schedule, self.rho, self.alpha = indicator_weight, window, schedule, rho, alpha
         self.penalty_every, self.eps, self.holdout, self.holdout_weights, self.draws = penalty_every, eps, holdout, holdout_weights, draws
-        self.tune, self.shift_guard = tune, shift_guard
+        self.tune, self.shift_guard, self.n_jobs = tune, shift_guard, n_jobs
 
 # %% ../nbs/07_miracle.ipynb #ccc4dc6e
 _TUNABLE = ("sparsity_weight", "lr", "acyclicity_weight", "moment_weight", "indicator_weight", "hidden", "epochs", "max_steps", "batch_size")
@@ -235,6 +237,7 @@ def _check_params(self:MIRACLE) -> AcyclicityPenalty:
     check_choice(self.draws, "draws", ("bootstrap", "residual"))
     check_choice(self.holdout_weights, "holdout_weights", ("odds", "uniform"))
     if self.max_steps is not None: check_int(self.max_steps, "max_steps")
+    check_jobs(self.n_jobs)
     check_real(self.shift_guard, "shift_guard", 0, low_open=True, none_ok=True)
     self._candidates()
     return AcyclicityPenalty(self.rho, self.alpha, self.schedule)
@@ -244,12 +247,14 @@ def _check_params(self:MIRACLE) -> AcyclicityPenalty:
 def _make_baseline(self:MIRACLE,
                    categorical=(),  # positions of the columns that are categorical (level indices in the table the baseline sees)
                   ) -> Imputer:
-    "A fresh baseline imputer (a clone of an Imputer instance, or one from the registry seeded with our seed), told which columns are categorical."
+    "A fresh baseline imputer (a clone of an Imputer instance, or one from the registry seeded with our seed), told which columns are categorical; one that takes `n_jobs` and was given none gets ours."
     if isinstance(self.baseline, str) and self.baseline.lower() == "miracle": raise ValueError("baseline='miracle' would refine itself")
     names = [self._feature_names()[j] for j in categorical] if hasattr(self, "n_features_in_") else None
-    try: return child_imputer(self.baseline, "baseline", self.seed_, self.device, categorical, names)
+    try: imp = child_imputer(self.baseline, "baseline", self.seed_, self.device, categorical, names)
     except TypeError as e:
         raise TypeError(f"{e}: refine a baseline of mixed tables (mean, median, knn, mice, missforest, gain, ot, miri, auto)") from None
+    if getattr(imp, "n_jobs", None) is None and "n_jobs" in imp.get_params(deep=False): imp.set_params(n_jobs=self.n_jobs)   # `auto`: its fits too
+    return imp
 
 # %% ../nbs/07_miracle.ipynb #6fea018b
 def predict_features(net:MiracleNet,   # the network
@@ -442,6 +447,16 @@ def shift_ratio(Ra,       # one candidate's refinement, a design n x p
     return float(np.median(r)) if r else float("nan")
 
 # %% ../nbs/07_miracle.ipynb #99c5776c
+def train_candidate(m,     # a MIRACLE with a candidate's training settings, its baseline fitted (a copy per candidate)
+                    Z0,    # the baseline's imputation of the training table (codes), as for `_train_heldout`
+                    B,     # the baseline's out-of-sample predictions of the held-out entries
+                    mask,  # bool n x d, True = observed
+                    H,     # bool n x d: the held-out entries
+                   ) -> tuple:      # (its fitted state `_FITTED`, the refinement, seconds)
+    "Train one candidate of `tune` as `_train_heldout` does; a job of `run_jobs`, which may run in a worker process: the state comes back."
+    t0 = time.perf_counter(); R = m._train_heldout(Z0, B, mask, H)
+    return {a: getattr(m, a) for a in _FITTED}, R, time.perf_counter() - t0
+
 @patch
 def _fit_network(self:MIRACLE, Z0, B, Z, mask, H) -> np.ndarray:
     "Train one network per candidate of `tune` on the same baseline and held-out entries; keep the first within one standard error of the lowest held-out error, passing over a later one that `shift_guard` rules out."
@@ -449,14 +464,19 @@ def _fit_network(self:MIRACLE, Z0, B, Z, mask, H) -> np.ndarray:
     if given == [{}] or not H.any():         # nothing to tune, or nothing to choose by (holdout=0, or no entry to hold out): one training
         self.best_params_, self.tuning_ = {}, None
         return self._train_heldout(Z0, B, mask, H)
-    DZ, rows, fits, errs = self.encoder_.one_hot(Z), [], [], []
-    for g0, c in zip(given, cands):
-        m = copy.copy(self); m.set_params(**c); m.penalty_ = m._check_params()
-        t0 = time.perf_counter(); R = m._train_heldout(Z0, B, mask, H)
+    DZ, rows, fits, errs, models = self.encoder_.one_hot(Z), [], [], [], []
+    jobs = check_jobs(self.n_jobs) if self.device_.type == "cpu" else None   # the trainings at once in worker processes, where asked
+    away = jobs not in (None, 1)
+    for c in cands:
+        m = copy.copy(self); m.set_params(**c); m.penalty_ = m._check_params(); models.append(m)
+        if away: m.verbose = False                                                # (a worker's progress bar would garble this one)
+    runs = run_jobs(train_candidate, [(m, Z0, B, mask, H) for m in models], jobs, away and self.verbose, "MIRACLE trainings")
+    for g0, m, (state, R, seconds) in zip(given, models, runs):
+        for a, v in state.items(): setattr(m, a, v)                              # (here already, where it trained here)
         g = m.net_.input_group.cpu().numpy()                                     # one error per held-out entry (a category: its Brier score)
         errs.append(feature_sq(R, DZ, g, Z.shape[1])[H])
         rows.append(dict(params=", ".join(f"{k}={v}" for k, v in g0.items()) or "(as given)", heldout_error=errs[-1].mean(),
-                         epochs=m.epochs_, seconds=time.perf_counter() - t0)); fits.append((m, R))
+                         epochs=m.epochs_, seconds=seconds)); fits.append((m, R))
     shift = [np.nan] + [shift_ratio(fits[0][1], R, ~mask, H, g) for _, R in fits[1:]]   # each against the first
     ok = [i == 0 or self.shift_guard is None or not shift[i] > self.shift_guard for i in range(len(rows))]
     low = min(r["heldout_error"] for r, k in zip(rows, ok) if k)
@@ -643,9 +663,9 @@ def _refit(self:MIRACLE, seed:int) -> MIRACLE:
     Z = np.where(self.train_mask_, self.baseline_imputation_, np.nan)
     rows = np.random.default_rng(seed).integers(0, len(Z), len(Z))
     b = copy.copy(self); b.seed_, b.verbose = int(seed), False          # shares encoder and scaler; the fit replaces the fitted state
-    b.set_params(tune=None, **self.best_params_)                          # the training settings `tune` chose, not a new choice
+    b.set_params(tune=None, n_jobs=None, **self.best_params_)             # the training settings `tune` chose, not a new choice (one training)
     if isinstance(self.baseline_, baselines.AutoImputer):                 # and each column's candidate `auto` chose, not a new choice
-        b.set_params(baseline=clone(self.baseline_).set_params(choice=self.baseline_.choice_.tolist()))
+        b.set_params(baseline=clone(self.baseline_).set_params(choice=self.baseline_.choice_.tolist(), n_jobs=None))
     b._fit_impute(Z[rows], self.train_mask_[rows], copies=rows)        # a row's copies are held out together
     return b
 

@@ -12,7 +12,7 @@ from fastcore.basics import patch
 from . import baselines  # noqa: F401  (registers the imputers `init` names)
 from .baselines import WIDE_COLUMNS, wide_chain
 from .core import (Imputer, register_imputer, progress, make_imputer, torch_threads,
-                               check_int, check_real, check_choice, check_bool, _stream_seed, _colname, check_columns, child_imputer)
+                               check_int, check_real, check_choice, check_bool, _stream_seed, _colname, check_columns, child_imputer, check_jobs)
 from .flow import (VelocityMLP, VelocityConv, interpolate, solve_flow, SOLVERS, init_weights, train_flow,
                                level_vertices, dequantise, snap_to_vertices)
 
@@ -150,6 +150,7 @@ class MIRI(Imputer):
                  point_draws=1,        # draws behind `transform`: 1 keeps the distribution; more: their mean (mode for a level), a lower RMSE
                  draws="single",       # `sample`: "single" (every draw from this fit: improper) or "bootstrap" (a refit on resampled rows per draw: proper)
                  match_levels=True,    # categorical holes: per-level offsets give them the observed frequencies plus the rows' predicted shift (False: plain argmax)
+                 n_jobs=None,          # `draws="bootstrap"`: the refits at once in this many worker processes, on the CPU (None: here, one after another; -1: every core)
                  seed=None,            # random seed (int) of the one generator behind every draw; None draws a fresh one
                  device="auto",        # 'auto' (GPU when present), 'cpu', 'cuda'
                  verbose=True,         # show a progress bar over the rounds
@@ -161,7 +162,7 @@ class MIRI(Imputer):
         self.hidden, self.depth, self.n_freq, self.lr, self.lr_decay = hidden, depth, n_freq, lr, lr_decay
         self.solver, self.n_steps = solver, n_steps
         self.warm_start, self.conditioning, self.init, self.clip, self.cpu_threads = warm_start, conditioning, init, clip, cpu_threads
-        self.inference_batch, self.point_draws, self.draws, self.match_levels = inference_batch, point_draws, draws, match_levels
+        self.inference_batch, self.point_draws, self.draws, self.match_levels, self.n_jobs = inference_batch, point_draws, draws, match_levels, n_jobs
         super().__init__(seed=seed, device=device, verbose=verbose, categorical=categorical)
 
 # %% ../nbs/10_miri.ipynb #f635950a
@@ -475,7 +476,7 @@ def _fit_impute(self:MIRI, Z, mask):
     "Run the rounds on the standardised table `Z` (as the flow's design), keep the fitted state, return the last round's table."
     enc = self.encoder_
     c = self.config_ = miri_config(self, Z.shape[1], enc)
-    check_choice(self.draws, "draws", ("single", "bootstrap"))
+    check_choice(self.draws, "draws", ("single", "bootstrap")); check_jobs(self.n_jobs)
     self.train_mask_ = mask                                              # with `pool_`, the training table: for the bootstrap refits of `sample`
     g = torch.Generator(self.device_).manual_seed(self.seed_)            # the fit's one source of randomness
     hist, rounds = [], []
@@ -529,7 +530,7 @@ def _refit(self:MIRI, seed:int) -> MIRI:
     "A copy of this fitted MIRI fitted again, with seed `seed`, on a bootstrap resample of its training rows: one draw's model."
     Z = np.where(self.train_mask_, self.encoder_.collapse(self.pool_.double().cpu().numpy()), np.nan)   # observed entries as fitted
     rows = np.random.default_rng(seed).integers(0, len(Z), len(Z))
-    b = copy.copy(self); b.seed_, b.verbose, b.point_draws = int(seed), False, 1   # shares encoder and scaler; the fit replaces the fitted state
+    b = copy.copy(self); b.seed_, b.verbose, b.point_draws, b.n_jobs = int(seed), False, 1, None   # shares encoder and scaler; the fit replaces the fitted state
     b._init_rows = rows                                                            # a given start (`init` a table) is resampled alike
     b._fit_impute(Z[rows], self.train_mask_[rows])
     return b
