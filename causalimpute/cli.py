@@ -89,6 +89,19 @@ def _point_decimal(cells:pd.Series, # number texts (NaN where missing), as the f
     s = cells.astype(object)
     return s.where(~s.str.contains(".", regex=False, na=False), "not a number").str.replace(decimal, ".", regex=False)
 
+_STREAMS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}            # compressed streams that concatenate: a file written in parts
+_MODULES = {"gzip": gzip, "bz2": bz2, "xz": lzma}
+_ARCHIVES = (".zip", ".zst", ".tar")                                # compressed too, but no file can be appended to them
+
+def _line_end(path,             # the CSV file (compressed as its name says, or not)
+              encoding="utf-8", # its text encoding
+             ) -> str:          # what ends its header row: CR LF, LF or CR
+    "The line break of the file, as its header row ends: a file from Windows ends its lines with CR LF, and its imputed copy does too."
+    suffix = Path(path).suffix.lower()
+    opener = _MODULES[_STREAMS[suffix]].open if suffix in _STREAMS else open
+    with opener(path, "rt", encoding=encoding, errors="replace", newline="") as f: line = f.readline()   # (newline="": as written)
+    return next((e for e in ("\r\n", "\r") if line.endswith(e)), "\n")
+
 def _file_header(path, sep=",", encoding="utf-8") -> list:
     "The names in the file's header row as written: pandas renames a repeated one (`x` -> `x.1`) and an empty one (`Unnamed: 2`); the output keeps them."
     with strict_rows(path, sep, encoding):
@@ -331,7 +344,8 @@ def impute_csv(inp,                  # input CSV file with a header row
                           ignore_index=True)                                # the draws one under another, numbered first
     out.parent.mkdir(parents=True, exist_ok=True)
     header = _file_header(inp, sep, enc)                                     # the header row as the file writes it
-    res.to_csv(out, sep=sep, index=False, encoding=enc, header=header if m is None else [DRAW_COLUMN] + header)
+    res.to_csv(out, sep=sep, index=False, encoding=enc, header=header if m is None else [DRAW_COLUMN] + header,
+               lineterminator=_line_end(inp, enc))                         # its line breaks as the file's
     return dict(rows=len(X), features=len(feats), imputed=int(missing.sum()), seconds=time.perf_counter() - t0, method=method, draws=m)
 
 # %% ../nbs/13_cli.ipynb #62738bd2
@@ -512,14 +526,10 @@ def impute_with_model(inp,              # CSV file with the columns the model wa
     n_draws = _draw_count(draws, m["imputer"], header, f"the model's {name}")
     out.parent.mkdir(parents=True, exist_ok=True)
     read = dict(sep=sep, dtype=str, keep_default_na=False, na_filter=False, encoding=enc)
-    header = header if n_draws is None else [DRAW_COLUMN] + header
-    if scheduler is not None: rows, imputed = _impute_on_dask(inp, out, m, chunksize, read, scheduler, n_draws, header)
-    else: rows, imputed = _impute_in_chunks(inp, out, m, chunksize, read, n_draws, verbose, header)
+    header, eol = header if n_draws is None else [DRAW_COLUMN] + header, _line_end(inp, enc)   # (and its line breaks)
+    if scheduler is not None: rows, imputed = _impute_on_dask(inp, out, m, chunksize, read, scheduler, n_draws, header, eol)
+    else: rows, imputed = _impute_in_chunks(inp, out, m, chunksize, read, n_draws, verbose, header, eol)
     return dict(rows=rows, imputed=imputed, seconds=time.perf_counter() - t0, method=name, draws=n_draws)
-
-_STREAMS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}            # compressed streams that concatenate: a file written in parts
-_MODULES = {"gzip": gzip, "bz2": bz2, "xz": lzma}
-_ARCHIVES = (".zip", ".zst", ".tar")                                # compressed too, but no file can be appended to them
 
 def _compression(out) -> str|None:
     "How an output written in parts is compressed, from its name: 'gzip', 'bz2', 'xz' or None; an archive (.zip, .zst, .tar) is refused."
@@ -532,7 +542,7 @@ def _open_part(path, compression:str|None, encoding:str):
     "A text file to write (a part of) the output in, compressed as `compression` (`_compression`) says."
     return (_MODULES[compression].open if compression else open)(path, "wt", newline="", encoding=encoding)
 
-def _impute_in_chunks(inp, out, m, chunksize, read, draws=None, verbose=False, header=True):
+def _impute_in_chunks(inp, out, m, chunksize, read, draws=None, verbose=False, header=True, eol="\n"):
     "Chunk k of the file imputed on stream k and written before the next is read; with `draws`, copy j goes to a part file of its own, and the parts are joined in order at the end (draw 1's rows, then draw 2's, ...)."
     rows = imputed = 0
     parts, comp = [out] + [out.with_name(f"{out.name}.draw{j}.part") for j in range(2, (draws or 1) + 1)], _compression(out)
@@ -546,7 +556,7 @@ def _impute_in_chunks(inp, out, m, chunksize, read, draws=None, verbose=False, h
                 imputed += int(X.isna().to_numpy().sum())
                 copies = _impute_chunk(chunk, m, k, draws, X)
                 for j, (f, D) in enumerate(zip(files, [copies] if draws is None else copies)):
-                    D.to_csv(f, sep=read["sep"], index=False, header=header if k == 0 and j == 0 else False)
+                    D.to_csv(f, sep=read["sep"], index=False, header=header if k == 0 and j == 0 else False, lineterminator=eol)
                 rows += len(chunk)
         with open(out, "ab") as f:
             for p in parts[1:]:
@@ -585,7 +595,7 @@ def _record_over_lines(path,          # the CSV file
             line = rows.line_num
     return None
 
-def _impute_on_dask(inp, out, m, chunksize, read, scheduler, draws=None, header=True):
+def _impute_on_dask(inp, out, m, chunksize, read, scheduler, draws=None, header=True, eol="\n"):
     "The same transform as `map_partitions` of a Dask DataFrame of the file's text on the cluster at `scheduler`; one output file, in order."
     import dask.dataframe as dd
     from dask.distributed import Client
@@ -602,14 +612,15 @@ def _impute_on_dask(inp, out, m, chunksize, read, scheduler, draws=None, header=
             if draws is None:
                 done = ddf.map_partitions(_partition, m, meta=ddf._meta)
                 done.to_csv(str(out), single_file=True, index=False, sep=read["sep"], encoding=enc, mode=first, header=header,
-                            compression=comp)
+                            compression=comp, lineterminator=eol)
             else:
                 _warm_refits(m["imputer"], draws)                  # the m refits made once, here, and sent with the model
                 meta = ddf._meta.assign(**{DRAW_COLUMN: pd.Series(dtype="int64")})[[DRAW_COLUMN] + list(ddf.columns)]
                 done = ddf.map_partitions(_partition, m, draws, meta=meta).persist()   # the cluster holds the m copies while they are written
                 for j in range(1, draws + 1):                      # copy j's partitions in order, then copy j + 1's: the long format
                     done[done[DRAW_COLUMN] == j].to_csv(str(out), single_file=True, index=False, sep=read["sep"], mode=first if j == 1 else "at",
-                                                        header=header if j == 1 else False, encoding=enc, compression=comp)
+                                                        header=header if j == 1 else False, encoding=enc, compression=comp,
+                                                        lineterminator=eol)
             counts = ddf.map_partitions(lambda p: pd.Series([len(p), int(_parse_chunk(p, m).isna().to_numpy().sum())]), meta=(None, "int64"))
             total = np.asarray(counts.compute()).reshape(-1, 2).sum(0)
     except UnicodeDecodeError as e:                                # a later block that is not text in the encoding
