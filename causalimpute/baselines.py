@@ -245,6 +245,15 @@ def transform(self:ChainedEquations,
     return X
 
 # %% ../nbs/04_baselines.ipynb #b5f71607
+def _chain_fit(imp, Z) -> tuple:
+    "One chain fitted on the codes `Z`, and its imputation of them (a job of `run_jobs`)."
+    return imp, _quiet_fit_transform(imp, Z)
+
+def _chain_transform(imp, seed:int, Z) -> np.ndarray:
+    "A fitted chain's imputation of the codes `Z`, its generator restarted from `seed`: `transform` is reproducible (a job of `run_jobs`)."
+    imp.random_state_ = np.random.RandomState(seed)
+    return imp.transform(Z)
+
 @register_imputer("mice")
 class MICE(Imputer):
     "Multiple imputation by chained equations (`BayesianRidge`; a logistic regression for categorical columns), averaged over imputations."
@@ -260,13 +269,14 @@ class MICE(Imputer):
                  categorical=None,       # columns to treat as categorical besides category, bool and text ones (names or positions)
                  n_nearest_features=None, # regress each column on at most this many others, the most correlated (None: all; wide tables)
                  bounded=False,          # keep each imputed number within its column's observed range (a drifting chain cannot run away)
+                 n_jobs=None,            # the chains at once in this many worker processes (None: here, one after another; -1: every core); the same imputations either way
                 ):
         super().__init__(seed, device, verbose, categorical)
         self.n_imputations, self.max_iter, self.sample_posterior, self.tol = n_imputations, max_iter, sample_posterior, tol
-        self.n_nearest_features, self.bounded = n_nearest_features, bounded
+        self.n_nearest_features, self.bounded, self.n_jobs = n_nearest_features, bounded, n_jobs
 
     def _make(self, Z):
-        m = check_int(self.n_imputations, "n_imputations")
+        m = check_int(self.n_imputations, "n_imputations"); check_jobs(self.n_jobs)
         if not check_bool(self.sample_posterior, "sample_posterior"): m = 1                       # the deterministic chain gives the same answer every time
         kw = dict(max_iter=check_int(self.max_iter, "max_iter"), tol=check_real(self.tol, "tol", 0),
                   n_nearest_features=check_int(self.n_nearest_features, "n_nearest_features", none_ok=True))
@@ -282,18 +292,19 @@ class MICE(Imputer):
 
     def _fit_impute(self, Z, mask):
         self._make(Z)
-        fills = [_quiet_fit_transform(imp, Z) for imp in progress(self.imputers_, self.verbose and len(self.imputers_) > 1, "MICE")]
+        done = run_jobs(_chain_fit, [(imp, Z) for imp in self.imputers_], self.n_jobs, self.verbose and len(self.imputers_) > 1, "MICE")
+        self.imputers_ = [imp for imp, _ in done]                 # (fitted where they ran)
         self.n_iter_ = max(imp.n_iter_ for imp in self.imputers_)
-        return _pool(self, fills)
+        return _pool(self, [fill for _, fill in done])
 
     def _fit(self, Z, mask): self._fit_impute(Z, mask)
 
-    def _impute(self, Z, mask):
-        fills = []
-        for imp, s in zip(self.imputers_, _seeds(self.seed_, len(self.imputers_))):
-            imp.random_state_ = np.random.RandomState(s)         # same draws on every call: `transform` is reproducible
-            fills.append(imp.transform(Z))
-        return _pool(self, fills)
+    def _chains(self, Z, k:int) -> list:
+        "The first `k` chains' imputations of `Z`, each chain's generator restarted from its seed (the same draws on every call)."
+        seeds = _seeds(self.seed_, len(self.imputers_))
+        return run_jobs(_chain_transform, [(imp, s, Z) for imp, s in zip(self.imputers_[:k], seeds)], self.n_jobs)
+
+    def _impute(self, Z, mask): return _pool(self, self._chains(Z, len(self.imputers_)))
 
 # %% ../nbs/04_baselines.ipynb #0a7d9694
 @patch
@@ -303,11 +314,7 @@ def _sample(self:MICE, Z, mask, n_draws:int) -> list:
         raise TypeError("MICE(sample_posterior=False) is one deterministic chain; its draws need sample_posterior=True")
     if n_draws > len(self.imputers_):
         raise ValueError(f"n_draws={n_draws} but this MICE has {len(self.imputers_)} chains: fit it with n_imputations >= n_draws")
-    out = []
-    for imp, s in zip(self.imputers_[:n_draws], _seeds(self.seed_, len(self.imputers_))):
-        imp.random_state_ = np.random.RandomState(s)
-        out.append(imp.transform(Z))
-    return out
+    return self._chains(Z, n_draws)
 
 # %% ../nbs/04_baselines.ipynb #cb1260f7
 @register_imputer("missforest")
@@ -728,8 +735,10 @@ def _fit_chosen(self:AutoImputer, Z, mask, impute:bool=False):
     "Choose (`_choose`), then fit each chosen candidate on every observed entry; with `impute`, by the candidate's own `fit_transform`, and return each column's holes filled by its candidate."
     self._choose(Z, mask)
     seen, choice, out, self.imputers_ = np.where(mask, Z, np.nan), self.choice_.to_numpy(), Z.copy(), {}
-    names = list(dict.fromkeys(choice))                             # each chosen candidate fitted once, at once where `n_jobs` says so
-    for name, (imp, P) in zip(names, run_jobs(fit_imputer, [(self._make(name), seen, impute) for name in names], self.n_jobs)):
+    names = list(dict.fromkeys(choice))                             # each chosen candidate fitted once, at once where `n_jobs` says so;
+    imps, alone = [self._make(name) for name in names], len(names) == 1   # one alone spreads its own fits (MICE's chains), if it can
+    if alone and "n_jobs" in imps[0].get_params(deep=False): imps[0].set_params(n_jobs=self.n_jobs)
+    for name, (imp, P) in zip(names, run_jobs(fit_imputer, [(imp, seen, impute) for imp in imps], None if alone else self.n_jobs)):
         self.imputers_[name] = imp
         if impute: cols = (choice == name) & ~mask.all(0); out[:, cols] = P[:, cols]
     return np.where(mask, Z, out) if impute else None
