@@ -87,6 +87,16 @@ def as_float_table(X,        # a table: ndarray, DataFrame, list of rows or torc
 # %% ../nbs/00_core.ipynb #1b9fba65
 FREE_TEXT = dict(min_levels=20, share=0.5)   # a text column with more distinct values than both is refused as free text
 
+def _dates_as_text(levels:list):  # the distinct values of a text column refused as free text
+    "One of `levels` if they are dates or times written as text (up to 50 of them read by `pd.to_datetime`, each with a digit, none a number); else None."
+    sample = levels[:50]
+    if not all(isinstance(v, str) and any(ch.isdigit() for ch in v) for v in sample): return None
+    if pd.to_numeric(pd.Series(sample, dtype=object), errors="coerce").notna().any(): return None   # (decimals written as text)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        read = pd.to_datetime(pd.Series(sample, dtype=object), errors="coerce", format="mixed")
+    return sample[0] if read.notna().all() else None
+
 def _columns(X, what="X") -> list:
     "The columns of the table `X` as pandas Series (by position), after the checks of shape every table passes."
     _not_series_or_sparse(X, what)
@@ -177,6 +187,10 @@ class TableEncoder:
             n_obs = int(s.notna().sum())
             if lv is not None and j not in declared and not isinstance(s.dtype, pd.CategoricalDtype) and \
                len(lv) > max(FREE_TEXT["min_levels"], FREE_TEXT["share"] * n_obs):
+                if (day := _dates_as_text(lv)) is not None:
+                    raise ValueError(f"{_colname(X, j)} of {what} holds dates or times written as text (e.g. {day!r}): causalimpute imputes "
+                                     "numbers and categories: convert it to numbers (e.g. days since a date), drop it, or pass it through "
+                                     "untouched (the command line's --skip)")
                 raise ValueError(f"{_colname(X, j)} of {what} looks like free text ({len(lv)} distinct values among {n_obs} observed): "
                                  "causalimpute imputes categories, not text; drop the column or pass it through untouched "
                                  "(the command line's --skip)")
