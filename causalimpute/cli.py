@@ -81,13 +81,56 @@ def _check_decimal(decimal) -> str:
     if not isinstance(decimal, str) or len(decimal) != 1: raise CLIError(f"--decimal must be one character, e.g. ',' (got {decimal!r})")
     return decimal
 
+def _check_thousands(thousands,   # `--thousands`: None (no separator) or one character
+                     decimal=".", # the decimal mark it must differ from
+                    ) -> str|None:
+    "`--thousands` checked: None, or one character that is neither a digit, a sign nor the decimal mark."
+    if thousands is None: return None
+    if not isinstance(thousands, str) or len(thousands) != 1 or thousands.isdigit() or thousands in "+-eE":
+        raise CLIError(f"--thousands must be one character that is not a digit or a sign, e.g. ',' (got {thousands!r})")
+    if thousands == decimal: raise CLIError(f"--thousands {thousands!r} is the decimal mark too: they must differ (--decimal)")
+    return thousands
+
 def _point_decimal(cells:pd.Series, # number texts (NaN where missing), as the file writes them
                    decimal=".",     # the file's decimal mark
+                   thousands=None,  # its thousands separator, dropped as read_csv drops it (None: none)
                   ) -> pd.Series:   # the texts with a point for `decimal`, for `pd.to_numeric`
-    "Numbers written with the decimal mark `decimal`, as `pd.to_numeric` reads them; a text that holds a point is not a number (as read_csv has it)."
-    if decimal == ".": return cells
+    "Numbers written with the decimal mark `decimal` (and `thousands`), as `pd.to_numeric` reads them; a text that holds a point is not a number (as read_csv has it)."
+    if decimal == "." and thousands is None: return cells
     s = cells.astype(object)
+    if thousands is not None: s = s.str.replace(thousands, "", regex=False)
+    if decimal == ".": return s
     return s.where(~s.str.contains(".", regex=False, na=False), "not a number").str.replace(decimal, ".", regex=False)
+
+def _grouping(thousands:str,   # the thousands separator
+              decimal:str,     # the decimal mark
+             ) -> re.Pattern:  # a whole number text: optional sign, groups of three digits, optional fraction
+    "A number written with `thousands` between groups of three digits and `decimal` before its fraction: `1,234.5`, `-12,345`."
+    t, d = re.escape(thousands), re.escape(decimal)
+    return re.compile(rf"\s*[-+]?\d{{1,3}}({t}\d{{3}})+({d}\d*)?\s*")
+
+def _misgrouped(cells:pd.Series, # a numeric column's texts, as the file writes them
+                thousands:str,   # the thousands separator given
+                decimal=".",     # the decimal mark
+               ):               # the first text that holds `thousands` out of place (`1,72`), or None
+    "A text of `cells` that holds the thousands separator but not between groups of three digits: read_csv would drop it all the same (`1,72` -> 172)."
+    s = cells.dropna().astype(object)
+    s = s[s.str.contains(thousands, regex=False)]
+    bad = s[~s.map(lambda w: bool(_grouping(thousands, decimal).fullmatch(w)))]
+    return bad.iloc[0] if len(bad) else None
+
+def _check_grouping(parsed:pd.DataFrame, # a table as read_csv typed it, with `thousands`
+                    text:pd.DataFrame,   # the same cells as text
+                    thousands,           # the thousands separator (None: nothing to check)
+                    decimal=".",         # the decimal mark
+                   ):
+    "Refuse a numeric column whose text holds the thousands separator out of place (`1,72` with `--thousands ','`), naming it."
+    if thousands is None: return
+    for c in parsed.columns:
+        if pd.api.types.is_numeric_dtype(parsed[c]) and not pd.api.types.is_bool_dtype(parsed[c]) and \
+           (v := _misgrouped(text[c].where(text[c] != ""), thousands, decimal)) is not None:
+            raise CLIError(f"column {c!r} holds {v!r}, where {thousands!r} does not separate groups of three digits (as in "
+                           f"{_number_text(1234567.5, decimal, thousands)!r}): is {thousands!r} its thousands separator (--thousands)?")
 
 _STREAMS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}            # compressed streams that concatenate: a file written in parts
 _MODULES = {"gzip": gzip, "bz2": bz2, "xz": lzma}
@@ -112,27 +155,31 @@ def read_csv_table(path,     # CSV file with a header row
                    na_values=(), # more texts of a missing cell, e.g. "?" (besides pandas' own: empty, NA, NaN, null, ...)
                    decimal=".", # the decimal mark of its numbers (',' for a file that writes 1,5)
                    encoding=None, # its text encoding (None: UTF-8, with or without a byte-order mark)
+                   thousands=None, # the thousands separator of its numbers (',' for a file that writes 1,234.5; None: none)
                   ) -> tuple: # (parsed table, NaN where missing; the same table as the text of every cell)
     "The CSV at `path` twice: parsed (NaN = missing) and as the raw text of every cell; a row longer than the header, or one column whose name holds another separator, is an error."
     path, decimal = Path(path), _check_decimal(decimal)
+    thousands = _check_thousands(thousands, decimal)
     if not path.is_file(): raise CLIError(f"input file {str(path)!r} does not exist")
     encoding = _encoding_of(path, encoding)
     try:
         with strict_rows(path, sep, encoding):
-            parsed = pd.read_csv(path, sep=sep, index_col=False, na_values=list(na_values) or None, decimal=decimal, encoding=encoding)
+            parsed = pd.read_csv(path, sep=sep, index_col=False, na_values=list(na_values) or None, decimal=decimal, encoding=encoding,
+                                 thousands=thousands)
             text = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False, index_col=False, encoding=encoding)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
         raise CLIError(f"cannot read {str(path)!r} as CSV: {e}") from None
     name = str(parsed.columns[0])
     other = next((s for s in (",", ";", "\t", "|") if s != sep and s in name), None) if parsed.shape[1] == 1 else None
     if other: raise CLIError(f"{str(path)!r} reads as one column, {name!r}: is {other!r} its separator? (--sep)")
+    _check_grouping(parsed, text, thousands, decimal)
     return parsed, text
 
 # %% ../nbs/13_cli.ipynb #6b7efcb3
-def _first_non_number(col:pd.Series, decimal="."):
-    "The first value of `col` that does not read as a number with the decimal mark `decimal` (what made pandas read it as text)."
+def _first_non_number(col:pd.Series, decimal=".", thousands=None):
+    "The first value of `col` that does not read as a number with the decimal mark `decimal` (and `thousands`): what made pandas read it as text."
     vals = col.dropna()
-    bad = vals[pd.to_numeric(_point_decimal(vals.astype(object), decimal), errors="coerce").isna()] if not pd.api.types.is_bool_dtype(col) else vals
+    bad = vals[pd.to_numeric(_point_decimal(vals.astype(object), decimal, thousands), errors="coerce").isna()] if not pd.api.types.is_bool_dtype(col) else vals
     v = (bad if len(bad) else vals).iloc[0] if len(vals) else None
     return v.item() if isinstance(v, np.generic) else v
 
@@ -151,7 +198,7 @@ def _signed_number(words:list): # the texts of a column that pandas read as text
     hit = [w for w in words if _SIGNED.fullmatch(w)]
     return hit[0] if hit and len(hit) >= 0.5 * len(words) else None
 
-_GROUPED = {".": re.compile(r"\s*[-+]?\d{1,3}(,\d{3})+(\.\d*)?\s*"), ",": re.compile(r"\s*[-+]?\d{1,3}(\.\d{3})+(,\d*)?\s*")}
+_GROUPED = {".": _grouping(",", "."), ",": _grouping(".", ",")}   # decimal mark -> its usual thousands grouping
 
 def _grouped_number(words:list, # the texts of a column that pandas read as text
                     decimal=".", # the decimal mark it was read with
@@ -166,6 +213,7 @@ def feature_columns(df:pd.DataFrame, # the parsed table
                     skip=(),         # columns passed through untouched
                     categorical=(),  # columns declared categorical (e.g. integer codes)
                     decimal=".",     # the decimal mark the file was read with
+                    thousands=None,  # the thousands separator it was read with (None: none)
                    ) -> list:        # the feature columns, in file order
     "The columns of `df` to impute: all but `skip`; refuse unknown names, empty columns, numbers written with a sign, thousands separators or a decimal comma, and numeric columns spoilt by a few non-numbers, naming them."
     skip, categorical = list(skip), list(categorical)
@@ -188,13 +236,16 @@ def feature_columns(df:pd.DataFrame, # the parsed table
                                  f"text they would be imputed as categories whose levels are the numbers: {fix}, or declare the column "
                                  f"categorical with --categorical, or pass it through untouched with --skip {','.join(map(str, found))}")
     refuse({c: _signed_number(words[c]) for c in text}, "with a sign", "write them as plain numbers (52 for 52%, 1980 for $1,980)")
-    refuse({c: _grouped_number(words[c], decimal) for c in text}, "with thousands separators", "write them without the separators"
-           + (" (or, if ',' is their decimal mark, pass --decimal ',')" if decimal == "." else ""))
+    if thousands is None:
+        mark = "," if decimal == "." else "."
+        refuse({c: _grouped_number(words[c], decimal) for c in text}, "with thousands separators", f"pass --thousands {mark!r}, or write "
+               "them without the separators" + (" (or, if ',' is their decimal mark, pass --decimal ',')" if decimal == "." else ""))
     if decimal == ".": refuse({c: _comma_number(words[c]) for c in text}, "with a comma",
                               "pass --decimal ',' if it is their decimal mark (if it separates thousands, write them without it)")
-    spoilt = [c for c in text if words[c] and pd.to_numeric(_point_decimal(pd.Series(words[c], dtype=object), decimal), errors="coerce").notna().mean() >= 0.5]
+    spoilt = [c for c in text if words[c] and pd.to_numeric(_point_decimal(pd.Series(words[c], dtype=object), decimal, thousands),
+                                                          errors="coerce").notna().mean() >= 0.5]
     if spoilt:
-        ex = {c: _first_non_number(df[c], decimal) for c in spoilt}
+        ex = {c: _first_non_number(df[c], decimal, thousands) for c in spoilt}
         raise CLIError(f"column(s) of numbers with values that are not numbers: {', '.join(f'{c!r} (e.g. {ex[c]!r})' for c in spoilt)}; "
                        f"mark missing cells empty or NA, or name their marker (--na-values {str(ex[spoilt[0]])!r}), "
                        "or declare the column categorical with --categorical, "
@@ -246,20 +297,29 @@ def _spellings(parsed:pd.Series, # a categorical column as pandas parsed it
 # %% ../nbs/13_cli.ipynb #06c3dc34
 DRAW_COLUMN = ".imp"     # the column that numbers the draws of a multiple imputation (as R's mice::complete(imp, "long"))
 
+def _number_text(v:float,        # an imputed number
+                 decimal=".",     # the file's decimal mark
+                 thousands=None,  # its thousands separator (None: none)
+                ) -> str:         # the number as the file writes numbers
+    "An imputed number written exactly (the digits of `repr`), with the file's decimal mark and, where it has one, its thousands separator."
+    t = format(float(v), "," if thousands is not None else "")         # (no presentation type: repr's digits; grouped by ',')
+    return t.translate({ord("."): decimal, ord(","): thousands or ","})
+
 def _written(text:pd.DataFrame, # the file's cells as text
              X_hat:pd.DataFrame, # the imputed feature columns
              feats:list,        # the feature columns
              missing:np.ndarray, # their holes
              spelt:dict,        # categorical column -> {level: the file's spelling}
              decimal=".",       # the file's decimal mark
+             thousands=None,    # its thousands separator (None: none)
             ) -> pd.DataFrame:  # `text` with the holes of the features written in
-    "The text table with the imputed cells written in: a number by `repr` (exact; with the file's decimal mark), a level as the file spells it."
+    "The text table with the imputed cells written in: a number exactly, as the file writes numbers (`_number_text`), a level as the file spells it."
     res = text.copy()
     for j, c in enumerate(feats):
         rows = np.flatnonzero(missing[:, j])
         if not len(rows): continue
         if c in spelt: cells = [spelt[c][v] for v in X_hat[c].to_numpy(dtype=object)[rows]]
-        else: cells = [repr(float(v)).replace(".", decimal) for v in X_hat[c].to_numpy(dtype=np.float64)[rows]]
+        else: cells = [_number_text(v, decimal, thousands) for v in X_hat[c].to_numpy(dtype=np.float64)[rows]]
         res.iloc[rows, res.columns.get_loc(c)] = cells
     return res
 
@@ -289,16 +349,17 @@ def _init_from_file(imp,       # the unfitted imputer
                     rows=None,  # `fit --fit-rows`: (positions of the sampled rows in the input, the input's row count)
                     decimal=".", # the input's decimal mark
                     encoding=None, # `--encoding` (None: UTF-8, with or without a byte-order mark)
+                    thousands=None, # the input's thousands separator
                    ):
     "`--param init=FILE.csv` (MIRI): a completed copy of the input, read as the input is (or its sampled `rows`); its feature columns become `init`."
     v = imp.get_params().get("init")
     if not isinstance(v, str) or not (Path(v).suffix.lower() in (".csv", ".tsv", ".txt") or "/" in v or os.sep in v): return
     if not Path(v).is_file(): raise CLIError(f"--param init={v}: no such file")
-    if rows is None: T, _ = read_csv_table(Path(v), sep, decimal=decimal, encoding=encoding)
+    if rows is None: T, _ = read_csv_table(Path(v), sep, decimal=decimal, encoding=encoding, thousands=thousands)
     else:                                                    # the same rows of the start file, in one streaming pass
         text, n = _take_rows(Path(v), rows[0], sep, encoding=_encoding_of(Path(v), encoding))
         if n != rows[1]: raise CLIError(f"--param init={v}: the file has {n} rows, the input {rows[1]}; init must be a completed copy of the input")
-        T = _typed(text, sep, decimal=decimal)               # typed as the sample of the input is
+        T = _typed(text, sep, decimal=decimal, thousands=thousands)   # typed as the sample of the input is
     lacking = [c for c in feats if c not in T.columns]
     if lacking: raise CLIError(f"--param init={v}: the file has no column {lacking[0]!r} of the input ({len(lacking)} missing); "
                                "init must be a completed copy of the input")
@@ -319,17 +380,18 @@ def impute_csv(inp,                  # input CSV file with a header row
                na_values=(),         # more texts of a missing cell, e.g. "?" (besides pandas' own: empty, NA, NaN, null, ...)
                decimal=".",          # the decimal mark of its numbers (',' for a file that writes 1,5); imputed numbers are written with it
                encoding=None,        # its text encoding, the output's too (None: UTF-8, with a byte-order mark where the input has one)
+               thousands=None,       # the thousands separator of its numbers (',' for 1,234.5; None: none); imputed numbers are written with it
               ) -> dict:             # rows, features, imputed cells, seconds, method, draws
     "Impute the feature columns (numeric and categorical) of the CSV `inp` and write `out`; observed cells and skipped columns unchanged."
     inp, out = Path(inp), Path(out)
     if _same_file(inp, out): raise CLIError(f"output {str(out)!r} is the input file; causalimpute never overwrites its input: choose another -o")
     if out.exists() and not force: raise CLIError(f"output {str(out)!r} exists; pass --force to replace it")
     enc = _encoding_of(inp, encoding)
-    parsed, text = read_csv_table(inp, sep, na_values, decimal, enc)
+    parsed, text = read_csv_table(inp, sep, na_values, decimal, enc, thousands)
     imp = build_imputer(method, baseline, seed, verbose, params, categorical)
     m = _draw_count(draws, imp, parsed.columns, method)              # refused before a fit that would be wasted
-    feats = feature_columns(parsed, skip, categorical, decimal)
-    _init_from_file(imp, feats, sep, decimal=decimal, encoding=encoding)
+    feats = feature_columns(parsed, skip, categorical, decimal, thousands)
+    _init_from_file(imp, feats, sep, decimal=decimal, encoding=encoding, thousands=thousands)
     X = parsed[feats]
     missing = X.isna().to_numpy()
     t0 = time.perf_counter()
@@ -339,8 +401,8 @@ def impute_csv(inp,                  # input CSV file with a header row
     except (ValueError, TypeError) as e: raise CLIError(f"{method}: {e}") from None
     cat = imp.encoder_.categorical if missing.any() else np.zeros(len(feats), bool)
     spelt = {c: _spellings(X[c], text[c]) for j, c in enumerate(feats) if cat[j] and missing[:, j].any()}
-    if m is None: res = _written(text, X_hat, feats, missing, spelt, decimal)
-    else: res = pd.concat([_numbered(_written(text, D, feats, missing, spelt, decimal), k + 1) for k, D in enumerate(drawn)],
+    if m is None: res = _written(text, X_hat, feats, missing, spelt, decimal, thousands)
+    else: res = pd.concat([_numbered(_written(text, D, feats, missing, spelt, decimal, thousands), k + 1) for k, D in enumerate(drawn)],
                           ignore_index=True)                                # the draws one under another, numbered first
     out.parent.mkdir(parents=True, exist_ok=True)
     header = _file_header(inp, sep, enc)                                     # the header row as the file writes it
@@ -354,8 +416,8 @@ try: from pandas._libs.parsers import STR_NA_VALUES as _NA       # pandas' defau
 except ImportError: _NA = {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A",
                            "NA", "NULL", "NaN", "None", "n/a", "nan", "null"}
 
-def _schema(imp, parsed:pd.DataFrame, text:pd.DataFrame, feats:list, na_values=(), decimal=".") -> dict:
-    "What a fitted imputer needs to read and write this kind of file: columns, features, kinds, each level's spellings, the extra missing markers, the decimal mark."
+def _schema(imp, parsed:pd.DataFrame, text:pd.DataFrame, feats:list, na_values=(), decimal=".", thousands=None) -> dict:
+    "What a fitted imputer needs to read and write this kind of file: columns, features, kinds, each level's spellings, the extra missing markers, the decimal mark and thousands separator."
     cat = dict(zip(feats, imp.encoder_.categorical))
     readings = {}                                                  # categorical column -> {text as in the file: level}
     for c in feats:
@@ -363,7 +425,8 @@ def _schema(imp, parsed:pd.DataFrame, text:pd.DataFrame, feats:list, na_values=(
             obs = parsed[c].notna().to_numpy()
             readings[c] = dict(zip(text[c].to_numpy(dtype=object)[obs], parsed[c].to_numpy(dtype=object)[obs]))
     return dict(columns=list(parsed.columns), features=feats, categorical=[c for c in feats if cat[c]], readings=readings,
-                spellings={c: _spellings(parsed[c], text[c]) for c in readings}, na_values=list(na_values), decimal=decimal)
+                spellings={c: _spellings(parsed[c], text[c]) for c in readings}, na_values=list(na_values), decimal=decimal,
+                thousands=thousands)
 
 def _markers(model:dict) -> set:
     "The texts of a missing cell in the files a model reads: pandas' own and the model's `--na-values` (a model written before them has none)."
@@ -404,15 +467,19 @@ def _parse_chunk(text:pd.DataFrame, # cells as text (`keep_default_na=False`)
     if missing: raise CLIError(f"the file lacks the model's feature column(s) {', '.join(map(repr, missing))}; it was fitted on "
                                f"{', '.join(map(repr, model['features']))}")
     out, markers, decimal = {}, _markers(model), model.get("decimal", ".")   # (a model written before --decimal: a point)
-    numbers = pd.to_numeric(_point_decimal(pd.Series(model.get("na_values", []), dtype=object), decimal), errors="coerce").dropna()   # as read_csv matches a
+    thousands = model.get("thousands")                                        # (before --thousands: none)
+    numbers = pd.to_numeric(_point_decimal(pd.Series(model.get("na_values", []), dtype=object), decimal, thousands), errors="coerce").dropna()   # as read_csv matches a
     for c in model["features"]:
         cells = text[c].astype(object); na = cells.isin(markers).to_numpy()
         if c in model["readings"]:
             out[c] = pd.Series(np.where(na, None, cells.map(lambda v: model["readings"][c].get(v, v))), index=text.index, dtype=object)
         else:
-            num = pd.to_numeric(_point_decimal(cells.where(~na), decimal), errors="coerce")
+            num = pd.to_numeric(_point_decimal(cells.where(~na), decimal, thousands), errors="coerce")
             bad = num.isna().to_numpy() & ~na
             if bad.any(): raise CLIError(f"column {c!r} holds {cells[bad].iloc[0]!r}, which is not a number; it was numeric when the model was fitted")
+            if thousands is not None and (v := _misgrouped(cells.where(~na), thousands, decimal)) is not None:
+                raise CLIError(f"column {c!r} holds {v!r}, where {thousands!r} does not separate groups of three digits: is {thousands!r} "
+                               "its thousands separator (--thousands)?")
             out[c] = num.astype(np.float64).mask(num.isin(numbers))    # numeric marker in a column of numbers: --na-values -999 is -999.0 too
     return pd.DataFrame(out, index=text.index)
 
@@ -429,7 +496,8 @@ def _impute_chunk(text:pd.DataFrame, # a chunk of the file as text
     imp = model["imputer"].with_stream(stream)                  # a chunk's draws independent of every other chunk's
     try: fills = ([imp.transform(X)] if draws is None else imp.sample(X, draws)) if miss.any() else [X] * draws
     except (ValueError, TypeError) as e: raise CLIError(f"{type(imp).__name__}: {e}") from None
-    filled = [_written(text, F, model["features"], miss, model["spellings"], model.get("decimal", ".")) for F in fills]   # a level as the file spells it
+    filled = [_written(text, F, model["features"], miss, model["spellings"], model.get("decimal", "."), model.get("thousands"))
+              for F in fills]   # a level as the file spells it
     return filled[0] if draws is None else [_numbered(F, j + 1) for j, F in enumerate(filled)]
 
 # %% ../nbs/13_cli.ipynb #9445e45d
@@ -449,9 +517,10 @@ def _sample_rows(path, n:int, seed:int, sep=",", chunksize=100_000,
     text = keep.drop(columns=["_key", "_row"]).reset_index(drop=True)
     return (text, keep._row.to_numpy(), total) if positions else text
 
-def _typed(text:pd.DataFrame, sep=",", na_values=(), decimal=".") -> pd.DataFrame:
+def _typed(text:pd.DataFrame, sep=",", na_values=(), decimal=".", thousands=None) -> pd.DataFrame:
     "Rows read as text (`_sample_rows`, `_take_rows`), typed as `read_csv` types a file of them (`na_values`: more texts of a missing cell)."
-    return pd.read_csv(io.StringIO(text.to_csv(index=False, sep=sep)), sep=sep, na_values=list(na_values) or None, decimal=decimal)
+    return pd.read_csv(io.StringIO(text.to_csv(index=False, sep=sep)), sep=sep, na_values=list(na_values) or None, decimal=decimal,
+                       thousands=thousands)
 
 def _take_rows(path, rows, sep=",", chunksize=100_000, encoding="utf-8") -> tuple:
     "The rows at positions `rows` of the CSV at `path`, as text in file order, and the file's row count: one streaming pass."
@@ -477,23 +546,26 @@ def fit_csv(inp,                  # CSV file with a header row
             na_values=(),         # more texts of a missing cell, e.g. "?" (the model keeps them for the files it imputes)
             decimal=".",          # the decimal mark of its numbers (',' for 1,5; the model keeps it)
             encoding=None,        # its text encoding (None: UTF-8, with or without a byte-order mark)
+            thousands=None,       # the thousands separator of its numbers (',' for 1,234.5; the model keeps it)
            ) -> dict:             # rows fitted on, features, seconds, method, the model path
     "Fit `method` on the feature columns of a CSV file (or a random sample of its rows) and save it with the file's schema."
     inp = Path(inp)
     if not inp.is_file(): raise CLIError(f"input file {str(inp)!r} does not exist")
     if Path(model_out).exists() and not force: raise CLIError(f"model {str(model_out)!r} exists; pass --force to replace it")
     enc = _encoding_of(inp, encoding)
-    if fit_rows is None: (parsed, text), rows = read_csv_table(inp, sep, na_values, decimal, enc), None
+    if fit_rows is None: (parsed, text), rows = read_csv_table(inp, sep, na_values, decimal, enc, thousands), None
     else:
         text, *rows = _sample_rows(inp, check_int(fit_rows, "--fit-rows", 2), seed, sep, positions=True, encoding=enc)
-        parsed = _typed(text, sep, na_values, _check_decimal(decimal))   # the sample, typed as the whole file would be
-    feats = feature_columns(parsed, skip, categorical, decimal)
+        thousands = _check_thousands(thousands, _check_decimal(decimal))
+        parsed = _typed(text, sep, na_values, decimal, thousands)        # the sample, typed as the whole file would be
+        _check_grouping(parsed, text, thousands, decimal)
+    feats = feature_columns(parsed, skip, categorical, decimal, thousands)
     imp = build_imputer(method, baseline, seed, verbose, params, categorical)
-    _init_from_file(imp, feats, sep, rows, decimal, encoding)
+    _init_from_file(imp, feats, sep, rows, decimal, encoding, thousands)
     t0 = time.perf_counter()
     try: imp.fit(parsed[feats])
     except (ValueError, TypeError) as e: raise CLIError(f"{method}: {e}") from None
-    path = save_model(model_out, imp, _schema(imp, parsed, text, feats, na_values, decimal), force)
+    path = save_model(model_out, imp, _schema(imp, parsed, text, feats, na_values, decimal, thousands), force)
     return dict(rows=len(parsed), features=len(feats), seconds=time.perf_counter() - t0, method=method, model=str(path))
 
 # %% ../nbs/13_cli.ipynb #85764dfc
@@ -509,6 +581,7 @@ def impute_with_model(inp,              # CSV file with the columns the model wa
                       na_values=(),     # more texts of a missing cell in this file, besides the model's (`fit --na-values`) and pandas' own
                       decimal=None,     # this file's decimal mark (None: the model's, `fit --decimal`)
                       encoding=None,    # its text encoding, the output's too (None: UTF-8, with a byte-order mark where the input has one)
+                      thousands=None,   # this file's thousands separator (None: the model's, `fit --thousands`)
                      ) -> dict:         # rows, imputed cells (of one copy), seconds, method, draws
     "Impute a CSV file with a saved model, chunk by chunk (or partition by partition on a Dask cluster); the output keeps the rows' order."
     inp, out = Path(inp), Path(out)
@@ -519,6 +592,7 @@ def impute_with_model(inp,              # CSV file with the columns the model wa
     m, t0 = load_model(model), time.perf_counter()
     if na_values: m["na_values"] = list(dict.fromkeys([*m.get("na_values", ()), *na_values]))
     if decimal is not None: m["decimal"] = _check_decimal(decimal)
+    if thousands is not None: m["thousands"] = _check_thousands(thousands, m.get("decimal", "."))
     chunksize = check_int(chunksize, "--chunksize")
     name = type(m["imputer"]).__name__
     enc = _encoding_of(inp, encoding)
@@ -838,6 +912,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "(besides empty, NA, NaN, null, ...); a model from `fit` keeps them")
         q.add_argument("--decimal", default=None, metavar="CHAR", help="the decimal mark of the numbers: ',' for a file that writes 1,5 "
                        "(default '.'; imputed numbers are written with it; a model from `fit` keeps it)")
+        q.add_argument("--thousands", default=None, metavar="CHAR", help="the thousands separator of the numbers: ',' for a file that "
+                       "writes 1,234.5 (default: none; imputed numbers are written with it; a model from `fit` keeps it)")
         q.add_argument("--encoding", default=None, help="the file's text encoding, e.g. cp1252 or latin-1 (default: UTF-8, with or without "
                        "a byte-order mark; an imputed file is written in it)")
         q.add_argument("--force", action="store_true", help="replace OUTPUT if it exists")
@@ -878,7 +954,8 @@ def _dispatch(a) -> int:
                                 ("--param", a.param)) if v]
         if given: raise CLIError(f"{', '.join(given)}: the model sets these (they were given to `causalimpute fit`)")
         info = impute_with_model(a.input, a.output, a.model, a.chunksize, a.sep, a.force, a.scheduler, a.draws, verbose=not a.quiet,
-                                 na_values=_csv_list(a.na_values), decimal=a.decimal, encoding=a.encoding)
+                                 na_values=_csv_list(a.na_values), decimal=a.decimal, encoding=a.encoding,
+                                 thousands=a.thousands)
         times = "" if a.draws is None else f" {a.draws} times (column {DRAW_COLUMN})"
         if not a.quiet: print(f"imputed {info['imputed']} missing cell(s){times} in {info['rows']} rows with the {info['method']} of "
                               f"{a.model} in {info['seconds']:.1f} s -> {a.output}", file=sys.stderr)
@@ -887,7 +964,8 @@ def _dispatch(a) -> int:
         if a.scheduler is not None: raise CLIError("--scheduler applies with --model: fit once (`causalimpute fit`), then impute on the cluster")
         info = impute_csv(a.input, a.output, a.method or "mice", a.baseline, skip=_csv_list(a.skip), categorical=_csv_list(a.categorical),
                           seed=a.seed, params=parse_params(a.param), sep=a.sep, force=a.force, verbose=not a.quiet, draws=a.draws,
-                          na_values=_csv_list(a.na_values), decimal=a.decimal or ".", encoding=a.encoding)
+                          na_values=_csv_list(a.na_values), decimal=a.decimal or ".", encoding=a.encoding,
+                          thousands=a.thousands)
         times = "" if a.draws is None else f" {a.draws} times (column {DRAW_COLUMN})"
         if not a.quiet: print(f"imputed {info['imputed']} missing cell(s){times} in {info['rows']} rows x {info['features']} feature columns "
                               f"with {info['method']} in {info['seconds']:.1f} s -> {a.output}", file=sys.stderr)
@@ -895,7 +973,7 @@ def _dispatch(a) -> int:
     if a.command == "fit":
         info = fit_csv(a.input, a.output, a.method or "mice", a.baseline, _csv_list(a.skip), _csv_list(a.categorical), a.seed,
                        parse_params(a.param), a.sep, a.fit_rows, a.force, verbose=not a.quiet, na_values=_csv_list(a.na_values),
-                       decimal=a.decimal or ".", encoding=a.encoding)
+                       decimal=a.decimal or ".", encoding=a.encoding, thousands=a.thousands)
         if not a.quiet: print(f"fitted {info['method']} on {info['rows']} rows x {info['features']} feature columns in "
                               f"{info['seconds']:.1f} s -> {info['model']}", file=sys.stderr)
         return 0
