@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse, ast, bz2, codecs, contextlib, csv, gzip, io, lzma, os, pickle, re, shutil, subprocess, sys, tempfile, time, warnings
 from pathlib import Path
 import numpy as np, pandas as pd
-from .core import Imputer, make_imputer, available_imputers, check_int, progress
+from .core import Imputer, make_imputer, available_imputers, check_int, check_jobs, progress
 from .datasets import dataset_info, list_datasets
 from . import benchmark, __version__
 
@@ -281,6 +281,8 @@ def build_imputer(method:str,   # registry name
     if baseline is not None:
         if "baseline" not in known: raise CLIError(f"--baseline applies to methods that refine a baseline (e.g. miracle); {method!r} has none")
         kw["baseline"] = baseline
+    if "n_jobs" in kw and "n_jobs" not in known:
+        raise CLIError(f"--n-jobs applies to methods whose fits can run at once (mice, miracle, miri, auto); {method!r} has none")
     unknown = [k for k in kw if k not in known]
     if unknown: raise CLIError(f"{method!r} has no parameter {', '.join(map(repr, unknown))}; its parameters: {', '.join(sorted(known))}")
     return make_imputer(method, **kw)
@@ -582,6 +584,7 @@ def impute_with_model(inp,              # CSV file with the columns the model wa
                       decimal=None,     # this file's decimal mark (None: the model's, `fit --decimal`)
                       encoding=None,    # its text encoding, the output's too (None: UTF-8, with a byte-order mark where the input has one)
                       thousands=None,   # this file's thousands separator (None: the model's, `fit --thousands`)
+                      n_jobs=None,      # the model's fits at once in this many worker processes (its chains, a draw's refits; None: the model's)
                      ) -> dict:         # rows, imputed cells (of one copy), seconds, method, draws
     "Impute a CSV file with a saved model, chunk by chunk (or partition by partition on a Dask cluster); the output keeps the rows' order."
     inp, out = Path(inp), Path(out)
@@ -595,6 +598,10 @@ def impute_with_model(inp,              # CSV file with the columns the model wa
     if thousands is not None: m["thousands"] = _check_thousands(thousands, m.get("decimal", "."))
     chunksize = check_int(chunksize, "--chunksize")
     name = type(m["imputer"]).__name__
+    if n_jobs is not None:                                   # the model's own setting, overridden for this run
+        if "n_jobs" not in m["imputer"].get_params(deep=False): raise CLIError(f"--n-jobs: the model's {name} has no fits to run at once")
+        try: m["imputer"].set_params(n_jobs=check_jobs(n_jobs))
+        except ValueError as e: raise CLIError(f"--n-jobs: {e}") from None
     enc = _encoding_of(inp, encoding)
     header = _file_header(inp, sep, enc)                                     # the header row as the file writes it
     n_draws = _draw_count(draws, m["imputer"], header, f"the model's {name}")
@@ -916,6 +923,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "writes 1,234.5 (default: none; imputed numbers are written with it; a model from `fit` keeps it)")
         q.add_argument("--encoding", default=None, help="the file's text encoding, e.g. cp1252 or latin-1 (default: UTF-8, with or without "
                        "a byte-order mark; an imputed file is written in it)")
+        q.add_argument("--n-jobs", type=int, default=None, help="run the method's independent fits at once in this many processes "
+                       "(mice, miracle, miri, auto; -1: every core); the same result")
         q.add_argument("--force", action="store_true", help="replace OUTPUT if it exists")
         q.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     f.add_argument("--fit-rows", type=int, default=None, help="fit on a uniform random sample of this many rows (one streaming pass)")
@@ -955,15 +964,16 @@ def _dispatch(a) -> int:
         if given: raise CLIError(f"{', '.join(given)}: the model sets these (they were given to `causalimpute fit`)")
         info = impute_with_model(a.input, a.output, a.model, a.chunksize, a.sep, a.force, a.scheduler, a.draws, verbose=not a.quiet,
                                  na_values=_csv_list(a.na_values), decimal=a.decimal, encoding=a.encoding,
-                                 thousands=a.thousands)
+                                 thousands=a.thousands, n_jobs=a.n_jobs)
         times = "" if a.draws is None else f" {a.draws} times (column {DRAW_COLUMN})"
         if not a.quiet: print(f"imputed {info['imputed']} missing cell(s){times} in {info['rows']} rows with the {info['method']} of "
                               f"{a.model} in {info['seconds']:.1f} s -> {a.output}", file=sys.stderr)
         return 0
+    params = {**parse_params(getattr(a, "param", None)), **({"n_jobs": a.n_jobs} if getattr(a, "n_jobs", None) is not None else {})}
     if a.command == "impute":
         if a.scheduler is not None: raise CLIError("--scheduler applies with --model: fit once (`causalimpute fit`), then impute on the cluster")
         info = impute_csv(a.input, a.output, a.method or "mice", a.baseline, skip=_csv_list(a.skip), categorical=_csv_list(a.categorical),
-                          seed=a.seed, params=parse_params(a.param), sep=a.sep, force=a.force, verbose=not a.quiet, draws=a.draws,
+                          seed=a.seed, params=params, sep=a.sep, force=a.force, verbose=not a.quiet, draws=a.draws,
                           na_values=_csv_list(a.na_values), decimal=a.decimal or ".", encoding=a.encoding,
                           thousands=a.thousands)
         times = "" if a.draws is None else f" {a.draws} times (column {DRAW_COLUMN})"
@@ -972,7 +982,7 @@ def _dispatch(a) -> int:
         return 0
     if a.command == "fit":
         info = fit_csv(a.input, a.output, a.method or "mice", a.baseline, _csv_list(a.skip), _csv_list(a.categorical), a.seed,
-                       parse_params(a.param), a.sep, a.fit_rows, a.force, verbose=not a.quiet, na_values=_csv_list(a.na_values),
+                       params, a.sep, a.fit_rows, a.force, verbose=not a.quiet, na_values=_csv_list(a.na_values),
                        decimal=a.decimal or ".", encoding=a.encoding, thousands=a.thousands)
         if not a.quiet: print(f"fitted {info['method']} on {info['rows']} rows x {info['features']} feature columns in "
                               f"{info['seconds']:.1f} s -> {info['model']}", file=sys.stderr)
