@@ -209,6 +209,17 @@ def _grouped_number(words:list, # the texts of a column that pandas read as text
     num = grouped | pd.to_numeric(_point_decimal(s, decimal), errors="coerce").notna().to_numpy()
     return s[grouped].iloc[0] if grouped.any() and num.mean() >= 0.5 else None
 
+def _index_note(df:pd.DataFrame, # the parsed table
+                feats:list,       # its feature columns
+               ) -> str|None:     # a note for the user, or None
+    "A note where the first column has no name and holds the row numbers 0, 1, 2, ... (or 1, 2, 3, ...): an index that `DataFrame.to_csv` wrote, used as a feature unless skipped."
+    c = df.columns[0] if len(df.columns) else None
+    if c != "Unnamed: 0" or c not in feats or len(df) < 3 or not pd.api.types.is_integer_dtype(df[c]): return None
+    v = df[c].to_numpy()
+    if v[0] not in (0, 1) or not (np.diff(v) == 1).all(): return None
+    return (f"the first column has no name and holds the row numbers {v[0]}, {v[1]}, {v[2]}, ... (an index that pandas wrote?): it is "
+            f"used as a feature; pass --skip '{c}' to carry it through untouched")
+
 def feature_columns(df:pd.DataFrame, # the parsed table
                     skip=(),         # columns passed through untouched
                     categorical=(),  # columns declared categorical (e.g. integer codes)
@@ -410,7 +421,8 @@ def impute_csv(inp,                  # input CSV file with a header row
     header = _file_header(inp, sep, enc)                                     # the header row as the file writes it
     res.to_csv(out, sep=sep, index=False, encoding=enc, header=header if m is None else [DRAW_COLUMN] + header,
                lineterminator=_line_end(inp, enc))                         # its line breaks as the file's
-    return dict(rows=len(X), features=len(feats), imputed=int(missing.sum()), seconds=time.perf_counter() - t0, method=method, draws=m)
+    return dict(rows=len(X), features=len(feats), imputed=int(missing.sum()), seconds=time.perf_counter() - t0, method=method, draws=m,
+                note=_index_note(parsed, feats))
 
 # %% ../nbs/13_cli.ipynb #62738bd2
 MODEL_FORMAT = "causalimpute-model"
@@ -568,7 +580,8 @@ def fit_csv(inp,                  # CSV file with a header row
     try: imp.fit(parsed[feats])
     except (ValueError, TypeError) as e: raise CLIError(f"{method}: {e}") from None
     path = save_model(model_out, imp, _schema(imp, parsed, text, feats, na_values, decimal, thousands), force)
-    return dict(rows=len(parsed), features=len(feats), seconds=time.perf_counter() - t0, method=method, model=str(path))
+    return dict(rows=len(parsed), features=len(feats), seconds=time.perf_counter() - t0, method=method, model=str(path),
+                note=_index_note(parsed, feats))
 
 # %% ../nbs/13_cli.ipynb #85764dfc
 def impute_with_model(inp,              # CSV file with the columns the model was fitted on
@@ -977,6 +990,7 @@ def _dispatch(a) -> int:
                           na_values=_csv_list(a.na_values), decimal=a.decimal or ".", encoding=a.encoding,
                           thousands=a.thousands)
         times = "" if a.draws is None else f" {a.draws} times (column {DRAW_COLUMN})"
+        if not a.quiet and info["note"]: print(f"causalimpute impute: note: {info['note']}", file=sys.stderr)
         if not a.quiet: print(f"imputed {info['imputed']} missing cell(s){times} in {info['rows']} rows x {info['features']} feature columns "
                               f"with {info['method']} in {info['seconds']:.1f} s -> {a.output}", file=sys.stderr)
         return 0
@@ -984,6 +998,7 @@ def _dispatch(a) -> int:
         info = fit_csv(a.input, a.output, a.method or "mice", a.baseline, _csv_list(a.skip), _csv_list(a.categorical), a.seed,
                        params, a.sep, a.fit_rows, a.force, verbose=not a.quiet, na_values=_csv_list(a.na_values),
                        decimal=a.decimal or ".", encoding=a.encoding, thousands=a.thousands)
+        if not a.quiet and info["note"]: print(f"causalimpute fit: note: {info['note']}", file=sys.stderr)
         if not a.quiet: print(f"fitted {info['method']} on {info['rows']} rows x {info['features']} feature columns in "
                               f"{info['seconds']:.1f} s -> {info['model']}", file=sys.stderr)
         return 0
