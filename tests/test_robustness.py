@@ -527,7 +527,7 @@ def test_transform_before_fit(name):
 # Absurd parameters: a ValueError/TypeError at fit that names the parameter, raised by causalimpute
 # ---------------------------------------------------------------------------------------------------------------------------------
 ABSURD = {   # explicit cases per registry name (those naming a parameter the class does not have are dropped)
-    "*": dict(seed=[-1, 1.5, "zero"], device=["gpu please", 3]),
+    "*": dict(seed=[-1, 1.5, "zero"], device=["gpu please", 3], n_jobs=[0, 1.5, "two", True]),   # (n_jobs: where a class has it)
     "knn": dict(n_neighbors=[0, -3, 2.5], weights=["cosine"]),
     "mice": dict(n_imputations=[0], max_iter=[0, -1], tol=[-1.0], sample_posterior=["yes"]),
     "missforest": dict(n_estimators=[0], max_depth=[0], max_iter=[0], max_features=[0.0, 1.5, "all"], estimator=["xgboost"]),
