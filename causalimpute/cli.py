@@ -150,6 +150,10 @@ def _file_header(path, sep=",", encoding="utf-8") -> list:
     with strict_rows(path, sep, encoding):
         return pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False, na_filter=False, encoding=encoding).iloc[0].tolist()
 
+def _blanks(text:pd.DataFrame) -> list: # the cells of a file, as text
+    "The texts among `text`'s cells that are spaces only (`' '`, `'  '`): missing, as an empty cell is (pandas reads them as text)."
+    return sorted(v for v in pd.unique(text.to_numpy(dtype=object).ravel()) if isinstance(v, str) and v and not v.strip())
+
 def read_csv_table(path,     # CSV file with a header row
                    sep=",",  # field separator
                    na_values=(), # more texts of a missing cell, e.g. "?" (besides pandas' own: empty, NA, NaN, null, ...)
@@ -164,9 +168,9 @@ def read_csv_table(path,     # CSV file with a header row
     encoding = _encoding_of(path, encoding)
     try:
         with strict_rows(path, sep, encoding):
-            parsed = pd.read_csv(path, sep=sep, index_col=False, na_values=list(na_values) or None, decimal=decimal, encoding=encoding,
-                                 thousands=thousands)
             text = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False, index_col=False, encoding=encoding)
+            parsed = pd.read_csv(path, sep=sep, index_col=False, na_values=list(na_values) + _blanks(text) or None, decimal=decimal,
+                                 encoding=encoding, thousands=thousands)      # (a cell of spaces only: missing too)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
         raise CLIError(f"cannot read {str(path)!r} as CSV: {e}") from None
     name = str(parsed.columns[0])
@@ -484,7 +488,7 @@ def _parse_chunk(text:pd.DataFrame, # cells as text (`keep_default_na=False`)
     thousands = model.get("thousands")                                        # (before --thousands: none)
     numbers = pd.to_numeric(_point_decimal(pd.Series(model.get("na_values", []), dtype=object), decimal, thousands), errors="coerce").dropna()   # as read_csv matches a
     for c in model["features"]:
-        cells = text[c].astype(object); na = cells.isin(markers).to_numpy()
+        cells = text[c].astype(object); na = (cells.isin(markers) | cells.str.strip().eq("")).to_numpy()   # (spaces only: missing)
         if c in model["readings"]:
             out[c] = pd.Series(np.where(na, None, cells.map(lambda v: model["readings"][c].get(v, v))), index=text.index, dtype=object)
         else:
@@ -533,8 +537,8 @@ def _sample_rows(path, n:int, seed:int, sep=",", chunksize=100_000,
 
 def _typed(text:pd.DataFrame, sep=",", na_values=(), decimal=".", thousands=None) -> pd.DataFrame:
     "Rows read as text (`_sample_rows`, `_take_rows`), typed as `read_csv` types a file of them (`na_values`: more texts of a missing cell)."
-    return pd.read_csv(io.StringIO(text.to_csv(index=False, sep=sep)), sep=sep, na_values=list(na_values) or None, decimal=decimal,
-                       thousands=thousands)
+    return pd.read_csv(io.StringIO(text.to_csv(index=False, sep=sep)), sep=sep, na_values=list(na_values) + _blanks(text) or None,
+                       decimal=decimal, thousands=thousands)
 
 def _take_rows(path, rows, sep=",", chunksize=100_000, encoding="utf-8") -> tuple:
     "The rows at positions `rows` of the CSV at `path`, as text in file order, and the file's row count: one streaming pass."
