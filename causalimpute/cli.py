@@ -115,7 +115,7 @@ def _misgrouped(cells:pd.Series, # a numeric column's texts, as the file writes 
                ):               # the first text that holds `thousands` out of place (`1,72`), or None
     "A text of `cells` that holds the thousands separator but not between groups of three digits: read_csv would drop it all the same (`1,72` -> 172)."
     s = cells.dropna().astype(object)
-    s = s[s.str.contains(thousands, regex=False)]
+    s = s[s.str.contains(thousands, regex=False) & s.str.strip().ne("")]    # (a cell of spaces only is missing, also where ' ' groups)
     bad = s[~s.map(lambda w: bool(_grouping(thousands, decimal).fullmatch(w)))]
     return bad.iloc[0] if len(bad) else None
 
