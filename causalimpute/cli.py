@@ -116,8 +116,13 @@ def _misgrouped(cells:pd.Series, # a numeric column's texts, as the file writes 
     "A text of `cells` that holds the thousands separator but not between groups of three digits: read_csv would drop it all the same (`1,72` -> 172)."
     s = cells.dropna().astype(object)
     s = s[s.str.contains(thousands, regex=False) & s.str.strip().ne("")]    # (a cell of spaces only is missing, also where ' ' groups)
-    bad = s[~s.map(lambda w: bool(_grouping(thousands, decimal).fullmatch(w)))]
+    bad = s[~s.str.fullmatch(_grouping(thousands, decimal))]
     return bad.iloc[0] if len(bad) else None
+
+def _misgrouped_error(c, v, thousands:str, decimal=".") -> CLIError:
+    "The error for column `c` whose text `v` holds the thousands separator out of place (`_misgrouped`), on every path."
+    return CLIError(f"column {c!r} holds {v!r}, where {thousands!r} does not separate groups of three digits (as in "
+                    f"{_number_text(1234567.5, decimal, thousands)!r}): is {thousands!r} its thousands separator (--thousands)?")
 
 def _check_grouping(parsed:pd.DataFrame, # a table as read_csv typed it, with `thousands`
                     text:pd.DataFrame,   # the same cells as text
@@ -129,8 +134,7 @@ def _check_grouping(parsed:pd.DataFrame, # a table as read_csv typed it, with `t
     for c in parsed.columns:
         if pd.api.types.is_numeric_dtype(parsed[c]) and not pd.api.types.is_bool_dtype(parsed[c]) and \
            (v := _misgrouped(text[c].where(text[c] != ""), thousands, decimal)) is not None:
-            raise CLIError(f"column {c!r} holds {v!r}, where {thousands!r} does not separate groups of three digits (as in "
-                           f"{_number_text(1234567.5, decimal, thousands)!r}): is {thousands!r} its thousands separator (--thousands)?")
+            raise _misgrouped_error(c, v, thousands, decimal)
 
 _STREAMS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}            # compressed streams that concatenate: a file written in parts
 _MODULES = {"gzip": gzip, "bz2": bz2, "xz": lzma}
@@ -496,8 +500,7 @@ def _parse_chunk(text:pd.DataFrame, # cells as text (`keep_default_na=False`)
             bad = num.isna().to_numpy() & ~na
             if bad.any(): raise CLIError(f"column {c!r} holds {cells[bad].iloc[0]!r}, which is not a number; it was numeric when the model was fitted")
             if thousands is not None and (v := _misgrouped(cells.where(~na), thousands, decimal)) is not None:
-                raise CLIError(f"column {c!r} holds {v!r}, where {thousands!r} does not separate groups of three digits: is {thousands!r} "
-                               "its thousands separator (--thousands)?")
+                raise _misgrouped_error(c, v, thousands, decimal)
             out[c] = num.astype(np.float64).mask(num.isin(numbers))    # numeric marker in a column of numbers: --na-values -999 is -999.0 too
     return pd.DataFrame(out, index=text.index)
 
@@ -986,7 +989,8 @@ def _dispatch(a) -> int:
         if not a.quiet: print(f"imputed {info['imputed']} missing cell(s){times} in {info['rows']} rows with the {info['method']} of "
                               f"{a.model} in {info['seconds']:.1f} s -> {a.output}", file=sys.stderr)
         return 0
-    params = {**parse_params(getattr(a, "param", None)), **({"n_jobs": a.n_jobs} if getattr(a, "n_jobs", None) is not None else {})}
+    if a.command in ("impute", "fit"):                           # the method's arguments: --param, and --n-jobs where given
+        params = {**parse_params(a.param), **({"n_jobs": a.n_jobs} if a.n_jobs is not None else {})}
     if a.command == "impute":
         if a.scheduler is not None: raise CLIError("--scheduler applies with --model: fit once (`causalimpute fit`), then impute on the cluster")
         info = impute_csv(a.input, a.output, a.method or "mice", a.baseline, skip=_csv_list(a.skip), categorical=_csv_list(a.categorical),
