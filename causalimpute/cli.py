@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse, ast, bz2, codecs, contextlib, csv, gzip, io, lzma, os, pickle, re, shutil, subprocess, sys, tempfile, time, warnings
 from pathlib import Path
 import numpy as np, pandas as pd
-from .core import Imputer, make_imputer, available_imputers, check_int, check_jobs, progress
+from .core import Imputer, _warm_refits, make_imputer, available_imputers, check_int, check_jobs, progress
 from .datasets import dataset_info, list_datasets
 from . import benchmark, __version__
 
@@ -667,11 +667,6 @@ def _impute_in_chunks(inp, out, m, chunksize, read, draws=None, verbose=False, h
     finally:
         for p in parts[1:]: p.unlink(missing_ok=True)
     return rows, imputed
-
-def _warm_refits(imp, draws:int):
-    "Make the refits of `draws` bootstrap draws now (MIRI's and MIRACLE's `draws='bootstrap'`), so that they travel with the model."
-    if callable(getattr(imp, "_refit", None)) and getattr(imp, "draws", None) == "bootstrap":
-        for _ in imp._bootstrap_refits(draws): pass
 
 def _partition(text, model, draws=None, partition_info=None):
     "`_impute_chunk` of a Dask partition, on the partition's number as its stream (Dask passes `partition_info`); with `draws`, its copies stacked."

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #be1f40cd
 from __future__ import annotations
-import contextlib, copy, math, numbers, warnings
+import contextlib, copy, math, numbers, uuid, warnings
 import numpy as np, pandas as pd
 import torch
 from fastcore.basics import patch
@@ -35,19 +35,27 @@ def _floatable(v) -> bool:
     try: np.array([v]).astype(np.float64); return True
     except (TypeError, ValueError): return False
 
-def _not_series_or_sparse(X, what):
-    "The two kinds of input every table check refuses first: a Series (1-D) and a sparse matrix (its zeros would read as observed)."
+def _is_dask(X) -> bool:
+    "Whether `X` is a Dask collection (a DataFrame, an array): lazy, its rows not in memory."
+    return callable(getattr(type(X), "__dask_graph__", None))
+
+def _check_table_kind(X, what):
+    "The kinds of input every table check refuses first: a Series (1-D), a sparse matrix (its zeros would read as observed), a Dask collection (its rows are not here)."
     if isinstance(X, pd.Series):
         raise ValueError(f"{what} must be 2-D (a DataFrame or an n x d array), got a Series; use {what}.to_frame()")
     if sparse.issparse(X):
         raise TypeError(f"{what} is a sparse matrix; sparse input is not supported (its implicit zeros would read as observed): "
                         f"pass {what}.toarray() with NaN marking the missing entries")
+    if _is_dask(X):
+        raise TypeError(f"{what} is a Dask {type(X).__name__}, whose rows are not in memory, and this step needs them: pass {what}.compute(), "
+                        f"or fit on a sample of its rows ({what}.sample(frac=0.1, random_state=0).compute()); a fitted imputer's transform "
+                        "and sample take a Dask DataFrame and impute it partition by partition")
 
 def as_float_table(X,        # a table: ndarray, DataFrame, list of rows or torch tensor, NaN where missing
                    what="X", # how error messages name the table
                   ) -> np.ndarray: # a float64 copy, n x d
     "Check that `X` is a 2-D numeric table (NaN = missing, no inf) and return a float64 copy of it."
-    _not_series_or_sparse(X, what)
+    _check_table_kind(X, what)
     if isinstance(X, pd.DataFrame):
         for j, dt in enumerate(X.dtypes):
             if pd.api.types.is_complex_dtype(dt):
@@ -99,7 +107,7 @@ def _dates_as_text(levels:list):  # the distinct values of a text column refused
 
 def _columns(X, what="X") -> list:
     "The columns of the table `X` as pandas Series (by position), after the checks of shape every table passes."
-    _not_series_or_sparse(X, what)
+    _check_table_kind(X, what)
     if isinstance(X, pd.DataFrame): shape, cols = X.shape, [X.iloc[:, j] for j in range(X.shape[1])]
     else:
         if isinstance(X, torch.Tensor): X = X.detach().cpu().numpy()
@@ -530,6 +538,7 @@ def _setup_fit(est, X):
     values, mask = validate_for(est, X, reset=True)
     est.seed_ = check_seed(est.seed)
     est._model_seed, est._stream, est._refits = est.seed_, 0, {}   # streams and kept bootstrap refits (`with_stream`): a fit starts afresh
+    est._fit_token = uuid.uuid4().hex                 # this fit's name (a pickled copy keeps it): a Dask graph's name for the model
     est.device_ = resolve_device(est.device)
     est.scaler_ = sc = fit_scaler(values)
     cat = est.encoder_.categorical                     # level indices are not scaled: the hooks see them as they are
@@ -591,7 +600,8 @@ class Imputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
-        "Impute the missing entries of `X` (rows seen at fit or new ones); observed entries come back unchanged."
+        "Impute the missing entries of `X` (rows seen at fit or new ones; a Dask DataFrame lazily, partition by partition); observed entries come back unchanged."
+        if _is_dask(X): return _transform_dask(self, X)
         values, mask = validate_for(self, X, reset=False)
         if mask.all(): return self.encoder_.restore(X, values, mask)
         Z = self.scaler_.transform(values)
@@ -678,9 +688,10 @@ def _sample(self:Imputer, Z, mask, n_draws:int) -> list:
 def sample(self:Imputer,
            X,             # the table to impute (rows seen at fit or new ones), NaN where missing
            n_draws:int=5, # number of imputations
-          ) -> list:      # `n_draws` tables of the type of `X`, equal on the observed entries
+          ) -> list:      # `n_draws` tables of the type of `X` (a Dask DataFrame: lazy ones), equal on the observed entries
     "`n_draws` imputations of `X` that differ on its missing entries only (multiple imputation); reproducible from the seed."
     check_int(n_draws, "n_draws")
+    if _is_dask(X): return _sample_dask(self, X, n_draws)
     values, mask = validate_for(self, X, reset=False)
     Z = self.scaler_.transform(values)
     with torch_seed(self.seed_ + 1, self.device_): fills = self._sample(Z, mask, n_draws)
@@ -738,6 +749,80 @@ def _bootstrap_refits(self:Imputer,
         if (s, params) not in cache: cache[(s, params)] = _refit_alone(self, s)
         yield cache[(s, params)]
 
+
+# %% ../nbs/00_core.ipynb #ab4a9c90
+def _warm_refits(imp, n_draws:int):
+    "Make the refits of `n_draws` bootstrap draws now (MIRI's and MIRACLE's `draws='bootstrap'`), so that they travel with the imputer."
+    if callable(getattr(imp, "_refit", None)) and getattr(imp, "draws", None) == "bootstrap":
+        for _ in imp._bootstrap_refits(n_draws): pass
+
+def _imputed_meta(est, meta:pd.DataFrame) -> pd.DataFrame:
+    "The empty frame of what `est.transform` makes of a Dask DataFrame whose meta is `meta`: its dtypes, with nullable integer numbers as float64."
+    out = meta.copy()
+    for j, dt in enumerate(meta.dtypes):
+        if not est.encoder_.categorical[j] and pd.api.types.is_integer_dtype(dt) and isinstance(dt, pd.api.extensions.ExtensionDtype):
+            out.isetitem(j, out.iloc[:, j].astype(np.float64))
+    return out
+
+def _as_meta(out:pd.DataFrame, meta:pd.DataFrame) -> pd.DataFrame:
+    "A partition's answer in the dtypes of `meta` where they differ as `transform` may make them (integers without holes, yes/no objects as bool)."
+    for j, (a, b) in enumerate(zip(out.dtypes, meta.dtypes)):
+        if a != b and ((b == np.float64 and pd.api.types.is_integer_dtype(a)) or b == object):
+            out.isetitem(j, out.iloc[:, j].astype(b))
+    return out
+
+def _imputed_partition(part:pd.DataFrame, # a partition of the Dask DataFrame
+                       imp,               # the fitted imputer
+                       meta:pd.DataFrame, # the answer's empty frame (`_imputed_meta`)
+                       n_draws=None,      # None: `transform`; m: `sample`, the m draws side by side, their columns numbered
+                       lock=None,         # held while imputing: one partition at a time in a process (torch's generator is the process's)
+                       partition_info=None, # Dask's: the partition's number, its stream
+                      ) -> pd.DataFrame:
+    "One partition imputed on its own stream: the table of `transform`, or the `n_draws` tables of `sample` side by side."
+    s = imp.with_stream(0 if partition_info is None else partition_info["number"])
+    with lock or contextlib.nullcontext(): fills = [s.transform(part)] if n_draws is None else s.sample(part, n_draws)
+    if n_draws is None: return _as_meta(fills[0], meta)
+    d = meta.shape[1]
+    return pd.concat([_as_meta(F, meta).set_axis(range(j * d, (j + 1) * d), axis=1) for j, F in enumerate(fills)], axis=1)
+
+def _draw_columns(wide:pd.DataFrame, j:int, columns:list) -> pd.DataFrame:
+    "Draw `j` of a partition's draws side by side, under its own column names."
+    d = len(columns)
+    return wide.iloc[:, j * d:(j + 1) * d].set_axis(columns, axis=1)
+
+def _dask_meta(est, X):
+    "The answer's empty frame for the Dask DataFrame `X`, after the checks that need no rows (fitted; its columns against those at fit)."
+    import dask.dataframe as dd
+    if not isinstance(X, dd.DataFrame):
+        raise TypeError(f"X is a Dask {type(X).__name__}: {type(est).__name__} imputes a Dask DataFrame (dd.from_dask_array makes one of an array)")
+    check_columns(est, X._meta_nonempty)              # two made-up rows under the real columns
+    return _imputed_meta(est, X._meta)
+
+@patch
+def __dask_tokenize__(self:Imputer):
+    "The imputer's name in a Dask graph: its class, fit, stream and parameters (Dask would otherwise pickle the fitted model, twice, to name it)."
+    return (type(self).__module__, type(self).__qualname__, getattr(self, "_fit_token", None), getattr(self, "_stream", 0),
+            repr(sorted(self.get_params(deep=False).items())))
+
+def _partition_lock():
+    "The lock of `_imputed_partition`, one per process however often it is pickled (Dask's `SerializableLock` of a fixed name)."
+    from dask.utils import SerializableLock
+    return SerializableLock("causalimpute-partitions")
+
+def _transform_dask(est, X):
+    "`est.transform` of each partition of the Dask DataFrame `X`, partition k on stream k: a lazy Dask DataFrame."
+    meta = _dask_meta(est, X)
+    return X.map_partitions(_imputed_partition, est, meta, None, _partition_lock(), meta=meta)
+
+def _sample_dask(est, X, n_draws:int) -> list:
+    "`est.sample` of each partition of the Dask DataFrame `X`, partition k on stream k: `n_draws` lazy Dask DataFrames."
+    meta = _dask_meta(est, X)
+    if type(est)._sample is Imputer._sample: est._sample(None, None, n_draws)   # a deterministic imputer refuses now, not on a worker
+    _warm_refits(est, n_draws)
+    d = meta.shape[1]
+    wide = X.map_partitions(_imputed_partition, est, meta, n_draws, _partition_lock(),
+                            meta=pd.concat([meta.set_axis(range(j * d, (j + 1) * d), axis=1) for j in range(n_draws)], axis=1))
+    return [wide.map_partitions(_draw_columns, j, list(meta.columns), meta=meta) for j in range(n_draws)]
 
 # %% ../nbs/00_core.ipynb #3a03beae
 def _to_device(obj, device, copy_modules=False):

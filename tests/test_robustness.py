@@ -497,6 +497,33 @@ def test_sparse_refused(name):
     assert _raised_by_us(e)
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_dask_dataframe(name):
+    "fit refuses a Dask DataFrame; a fitted imputer's transform of one is partition k imputed on stream k, in threads as one by one."
+    import dask, dask.dataframe as dd
+    X, new = frame(table(n=24, d=4, seed=1)), frame(table(n=12, d=4, rate=0.5, seed=2))
+    D = dd.from_pandas(new, npartitions=3)
+    with pytest.raises(TypeError, match="X is a Dask DataFrame, whose rows are not in memory") as e: small(name).fit(D)
+    assert _raised_by_us(e)
+    imp = small(name).fit(X)
+    with dask.config.set(scheduler="threads", num_workers=3): got = imp.transform(D).compute()
+    want = pd.concat([imp.with_stream(k).transform(D.partitions[k].compute()) for k in range(3)])
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+def test_dask_cluster_draws():
+    "MIRI's bootstrap draws of a Dask DataFrame on a two-process cluster: the same tables as one partition after another here."
+    import logging, dask, dask.dataframe as dd
+    from dask.distributed import Client, LocalCluster
+    X = frame(table(n=40, d=4, seed=1)); D = dd.from_pandas(X, npartitions=2)
+    imp = small("miri", draws="bootstrap").fit(X)
+    with dask.config.set(scheduler="synchronous"): want = dask.compute(*imp.sample(D, 2))
+    with LocalCluster(n_workers=2, threads_per_worker=2, dashboard_address=None, silence_logs=logging.ERROR) as c, Client(c):
+        got = dask.compute(*imp.sample(D, 2))
+    for a, b in zip(got, want): pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert not want[0].equals(want[1])
+
+
 BAD_TRANSFORM = {   # case -> (X at transform after fitting on DF with columns a, b, c; error; words)
     "fewer_columns": (DF[["a", "b"]], ValueError, ["2 features", "expecting 3"]),
     "more_columns":  (DF.assign(x=1.0), ValueError, ["4 features", "expecting 3"]),
