@@ -775,12 +775,14 @@ def _imputed_partition(part:pd.DataFrame, # a partition of the Dask DataFrame
                        imp,               # the fitted imputer
                        meta:pd.DataFrame, # the answer's empty frame (`_imputed_meta`)
                        n_draws=None,      # None: `transform`; m: `sample`, the m draws side by side, their columns numbered
-                       lock=None,         # held while imputing: one partition at a time in a process (torch's generator is the process's)
+                       lock=None,         # held while imputing: one partition at a time in a process (the copies share random state)
                        partition_info=None, # Dask's: the partition's number, its stream
                       ) -> pd.DataFrame:
     "One partition imputed on its own stream: the table of `transform`, or the `n_draws` tables of `sample` side by side."
     s = imp.with_stream(0 if partition_info is None else partition_info["number"])
-    with lock or contextlib.nullcontext(): fills = [s.transform(part)] if n_draws is None else s.sample(part, n_draws)
+    if not len(part): fills = [part.copy()] * (n_draws or 1)                 # an empty partition (a filter kept none of its rows)
+    else:
+        with lock or contextlib.nullcontext(): fills = [s.transform(part)] if n_draws is None else s.sample(part, n_draws)
     if n_draws is None: return _as_meta(fills[0], meta)
     d = meta.shape[1]
     return pd.concat([_as_meta(F, meta).set_axis(range(j * d, (j + 1) * d), axis=1) for j, F in enumerate(fills)], axis=1)
@@ -801,7 +803,8 @@ def _dask_meta(est, X):
 @patch
 def __dask_tokenize__(self:Imputer):
     "The imputer's name in a Dask graph: its class, fit, stream and parameters (Dask would otherwise pickle the fitted model, twice, to name it)."
-    return (type(self).__module__, type(self).__qualname__, getattr(self, "_fit_token", None), getattr(self, "_stream", 0),
+    token = self.__dict__.setdefault("_fit_token", uuid.uuid4().hex)   # (a model pickled before fits had names gets one now)
+    return (type(self).__module__, type(self).__qualname__, token, getattr(self, "_stream", 0),
             repr(sorted(self.get_params(deep=False).items())))
 
 def _partition_lock():
