@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_baselines.ipynb #694d52f1
 from __future__ import annotations
-import inspect, math, numbers, time, warnings
+import copy, inspect, math, numbers, time, warnings
 import numpy as np
 import torch
 from torch import nn
@@ -250,8 +250,8 @@ def _chain_fit(imp, Z) -> tuple:
     return imp, _quiet_fit_transform(imp, Z)
 
 def _chain_transform(imp, seed:int, Z) -> np.ndarray:
-    "A fitted chain's imputation of the codes `Z`, its generator restarted from `seed`: `transform` is reproducible (a job of `run_jobs`)."
-    imp.random_state_ = np.random.RandomState(seed)
+    "A fitted chain's imputation of the codes `Z`, its generator restarted from `seed`: `transform` is reproducible (a job of `run_jobs`); on a copy, so that the fitted chain is never changed and threads may share it."
+    imp = copy.copy(imp); imp.random_state_ = np.random.RandomState(seed)
     return imp.transform(Z)
 
 @register_imputer("mice")

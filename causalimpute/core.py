@@ -775,7 +775,7 @@ def _imputed_partition(part:pd.DataFrame, # a partition of the Dask DataFrame
                        imp,               # the fitted imputer
                        meta:pd.DataFrame, # the answer's empty frame (`_imputed_meta`)
                        n_draws=None,      # None: `transform`; m: `sample`, the m draws side by side, their columns numbered
-                       lock=None,         # held while imputing: one partition at a time in a process (the copies share random state)
+                       lock=None,         # held while imputing: one partition at a time in a process (torch's generator is the process's)
                        partition_info=None, # Dask's: the partition's number, its stream
                       ) -> pd.DataFrame:
     "One partition imputed on its own stream: the table of `transform`, or the `n_draws` tables of `sample` side by side."
