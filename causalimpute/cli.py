@@ -133,7 +133,7 @@ def _check_grouping(parsed:pd.DataFrame, # a table as read_csv typed it, with `t
     if thousands is None: return
     for c in parsed.columns:
         if pd.api.types.is_numeric_dtype(parsed[c]) and not pd.api.types.is_bool_dtype(parsed[c]) and \
-           (v := _misgrouped(text[c].where(text[c] != ""), thousands, decimal)) is not None:
+           (v := _misgrouped(text[c], thousands, decimal)) is not None:
             raise _misgrouped_error(c, v, thousands, decimal)
 
 _STREAMS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}            # compressed streams that concatenate: a file written in parts

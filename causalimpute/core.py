@@ -783,9 +783,11 @@ def _imputed_partition(part:pd.DataFrame, # a partition of the Dask DataFrame
     if not len(part): fills = [part.copy()] * (n_draws or 1)                 # an empty partition (a filter kept none of its rows)
     else:
         with lock or contextlib.nullcontext(): fills = [s.transform(part)] if n_draws is None else s.sample(part, n_draws)
-    if n_draws is None: return _as_meta(fills[0], meta)
-    d = meta.shape[1]
-    return pd.concat([_as_meta(F, meta).set_axis(range(j * d, (j + 1) * d), axis=1) for j, F in enumerate(fills)], axis=1)
+    return _as_meta(fills[0], meta) if n_draws is None else _side_by_side([_as_meta(F, meta) for F in fills])
+
+def _side_by_side(tables:list) -> pd.DataFrame:
+    "Tables of `d` columns each side by side, their columns numbered 0, 1, ... (table j's are j*d ... j*d + d - 1)."
+    return pd.concat([T.set_axis(range(j * T.shape[1], (j + 1) * T.shape[1]), axis=1) for j, T in enumerate(tables)], axis=1)
 
 def _draw_columns(wide:pd.DataFrame, j:int, columns:list) -> pd.DataFrame:
     "Draw `j` of a partition's draws side by side, under its own column names."
@@ -822,9 +824,7 @@ def _sample_dask(est, X, n_draws:int) -> list:
     meta = _dask_meta(est, X)
     if type(est)._sample is Imputer._sample: est._sample(None, None, n_draws)   # a deterministic imputer refuses now, not on a worker
     _warm_refits(est, n_draws)
-    d = meta.shape[1]
-    wide = X.map_partitions(_imputed_partition, est, meta, n_draws, _partition_lock(),
-                            meta=pd.concat([meta.set_axis(range(j * d, (j + 1) * d), axis=1) for j in range(n_draws)], axis=1))
+    wide = X.map_partitions(_imputed_partition, est, meta, n_draws, _partition_lock(), meta=_side_by_side([meta] * n_draws))
     return [wide.map_partitions(_draw_columns, j, list(meta.columns), meta=meta) for j in range(n_draws)]
 
 # %% ../nbs/00_core.ipynb #3a03beae
