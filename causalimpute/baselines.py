@@ -41,6 +41,7 @@ def _column_fill(est, Z:np.ndarray, stat) -> np.ndarray:
 class _ColumnFill(Imputer):
     "Fill each missing entry with a statistic of its column's observed entries (`stat`); a categorical column: its most frequent level."
     handles_categorical = True
+    thread_safe = True           # nothing random; transform changes nothing fitted (chapter 0: partitions in parallel threads)
     stat = staticmethod(np.nanmean)
     def __init__(self,
                  seed=None,           # accepted for the common interface; the fill is deterministic
@@ -66,6 +67,7 @@ class MedianImputer(_ColumnFill):
 class KNN(Imputer):
     "k-nearest-neighbour imputation (scikit-learn's `KNNImputer`) in standardised units; categorical columns by the neighbours' vote."
     handles_categorical = True
+    thread_safe = True
     def __init__(self,
                  n_neighbors=5,       # number of neighbours whose values are averaged
                  weights="uniform",   # 'uniform' or 'distance' (closer neighbours count more)
@@ -258,6 +260,7 @@ def _chain_transform(imp, seed:int, Z) -> np.ndarray:
 class MICE(Imputer):
     "Multiple imputation by chained equations (`BayesianRidge`; a logistic regression for categorical columns), averaged over imputations."
     handles_categorical = True
+    thread_safe = True           # each call restarts copies of the chains' generators, never the fitted ones
     def __init__(self,
                  n_imputations=10,       # number of imputations averaged (Rubin's point estimate); 1 when `sample_posterior` is False
                  max_iter=10,            # rounds of the chained equations
@@ -321,6 +324,7 @@ def _sample(self:MICE, Z, mask, n_draws:int) -> list:
 class MissForest(Imputer):
     "Round-robin imputation with tree ensembles (a classifier for categorical columns); defaults as in MIRACLE's experiments."
     handles_categorical = True
+    thread_safe = True
     def __init__(self,
                  n_estimators=10,          # trees per forest
                  max_depth=5,              # depth limit of each tree (None: fully grown)
@@ -362,17 +366,30 @@ class MissForest(Imputer):
     def _impute(self, Z, mask): return self.imputer_.transform(Z)
 
 # %% ../nbs/04_baselines.ipynb #c0cefc7a
-def _mlp(d_in:int, width:int, d_out:int) -> nn.Sequential:
-    "GAIN's three-layer network: ReLU hidden layers, sigmoid output, Xavier-initialised weights."
-    net = nn.Sequential(nn.Linear(d_in, width), nn.ReLU(), nn.Linear(width, width), nn.ReLU(), nn.Linear(width, d_out), nn.Sigmoid())
-    for layer in net:
-        if isinstance(layer, nn.Linear): nn.init.xavier_normal_(layer.weight); nn.init.zeros_(layer.bias)
+def _torch_generators(seed:int, device) -> tuple:
+    "Generators seeded as `torch_seed` seeds torch's own: the CPU's (initial weights) and the device's (batches, noise); one and the same on the CPU."
+    cpu = torch.Generator().manual_seed(seed)
+    return cpu, (cpu if torch.device(device).type == "cpu" else torch.Generator(device).manual_seed(seed))
+
+def _mlp(d_in:int, width:int, d_out:int, rng:torch.Generator) -> nn.Sequential:
+    "GAIN's three-layer network: ReLU hidden layers, sigmoid output, Xavier-initialised weights, all drawn from `rng` (a CPU generator)."
+    with torch.device("meta"):                                   # made without drawing from torch's global generator
+        net = nn.Sequential(nn.Linear(d_in, width), nn.ReLU(), nn.Linear(width, width), nn.ReLU(), nn.Linear(width, d_out), nn.Sigmoid())
+    linear = [layer for layer in net.to_empty(device="cpu") if isinstance(layer, nn.Linear)]
+    for layer in linear:                                         # torch's default draws first, which Xavier's replace: the numbers
+        nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=rng)   # GAIN had when it drew them from the global generator
+        nn.init.uniform_(layer.bias, -layer.in_features ** -0.5, layer.in_features ** -0.5, generator=rng)
+    for layer in linear: nn.init.xavier_normal_(layer.weight, generator=rng); nn.init.zeros_(layer.bias)
     return net
 
-def _gain_step(G, D, opt_G, opt_D, x, m, hint_rate:float, alpha:float):
-    "One GAIN iteration on a batch `x` (min-max scaled, 0 at holes) with mask `m` (1 = observed): a step for D, then for G."
-    z = 0.01 * torch.rand_like(x)
-    b = (torch.rand_like(x) < hint_rate).float()
+def _uniform(x, rng:torch.Generator):
+    "Uniform noise on [0, 1) of the shape, type and device of `x`, from `rng`."
+    return torch.rand(x.shape, dtype=x.dtype, device=x.device, generator=rng)
+
+def _gain_step(G, D, opt_G, opt_D, x, m, hint_rate:float, alpha:float, rng:torch.Generator):
+    "One GAIN iteration on a batch `x` (min-max scaled, 0 at holes) with mask `m` (1 = observed): a step for D, then for G; noise and hints from `rng`."
+    z = 0.01 * _uniform(x, rng)
+    b = (_uniform(x, rng) < hint_rate).float()
     h = b * m + 0.5 * (1 - b)                                    # the hint: the truth where b = 1, 1/2 elsewhere
     x_tilde = m * x + (1 - m) * z
     x_hat = m * x + (1 - m) * G(torch.cat([x_tilde, m], 1))
@@ -390,6 +407,7 @@ def _gain_step(G, D, opt_G, opt_D, x, m, hint_rate:float, alpha:float):
 class GAIN(Imputer):
     "Generative adversarial imputation nets (Yoon et al., 2018) in PyTorch; categorical columns through their one-hot indicators."
     handles_categorical = True
+    thread_safe = True           # its own torch generators, seeded for each call (`_torch_generators`), not torch's global one
     def __init__(self,
                  n_iter=1000,       # training iterations (one discriminator and one generator step each)
                  batch_size=128,    # rows per iteration (the whole table when it has fewer rows)
@@ -411,6 +429,7 @@ class GAIN(Imputer):
         return (torch.as_tensor(U, dtype=torch.float32, device=self.device_), torch.as_tensor(mask, dtype=torch.float32, device=self.device_))
 
     def _fit(self, Z, mask):
+        "Train the generator and the discriminator; returns the generator of the training's draws."
         Z, mask = _design(self, Z)                              # one-hot indicators for categorical columns
         n_iter, batch = check_int(self.n_iter, "n_iter"), check_int(self.batch_size, "batch_size")
         hint, alpha, lr = check_real(self.hint_rate, "hint_rate", 0, 1), check_real(self.alpha, "alpha", 0), check_real(self.lr, "lr", 0, low_open=True)
@@ -418,21 +437,27 @@ class GAIN(Imputer):
         width = d if self.hidden is None else check_int(self.hidden, "hidden")
         self.low_ = np.nanmin(Z, 0); self.range_ = np.nanmax(Z, 0) - self.low_ + 1e-6
         X, M = self._scale(Z, mask)
-        self.generator_ = _mlp(2 * d, width, d).to(self.device_); self.discriminator_ = _mlp(2 * d, width, d).to(self.device_)
+        cpu, rng = _torch_generators(self.seed_, self.device_)   # the fit's sources of randomness, its own (threads can fit at once)
+        self.generator_ = _mlp(2 * d, width, d, cpu).to(self.device_); self.discriminator_ = _mlp(2 * d, width, d, cpu).to(self.device_)
         opt_G = torch.optim.Adam(self.generator_.parameters(), lr=lr); opt_D = torch.optim.Adam(self.discriminator_.parameters(), lr=lr)
         b = min(batch, n); losses = []
         for _ in progress(range(n_iter), self.verbose, "GAIN"):
-            idx = torch.randperm(n, device=self.device_)[:b]
-            losses.append(_gain_step(self.generator_, self.discriminator_, opt_G, opt_D, X[idx], M[idx], hint, alpha))
+            idx = torch.randperm(n, device=self.device_, generator=rng)[:b]
+            losses.append(_gain_step(self.generator_, self.discriminator_, opt_G, opt_D, X[idx], M[idx], hint, alpha, rng))
         self.losses_ = np.array(losses)
+        return rng
 
     @torch.no_grad()
-    def _impute(self, Z, mask):
+    def _impute(self, Z, mask, rng=None):
+        "The generator's completion of `Z`; the holes' noise from `rng` (None: a generator seeded with the imputer's seed)."
         Z, mask = _design(self, Z)
         X, M = self._scale(Z, mask)
-        x_tilde = M * X + (1 - M) * 0.01 * torch.rand_like(X)
+        rng = _torch_generators(self.seed_, self.device_)[1] if rng is None else rng
+        x_tilde = M * X + (1 - M) * 0.01 * _uniform(X, rng)
         U = self.generator_(torch.cat([x_tilde, M], 1)).double().cpu().numpy()
         return self.encoder_.collapse(U * self.range_ + self.low_)
+
+    def _fit_impute(self, Z, mask): return self._impute(Z, mask, self._fit(Z, mask))   # the training's generator goes on
 
 # %% ../nbs/04_baselines.ipynb #bed155d6
 def _softmin(eps:float, C, h):
@@ -495,8 +520,8 @@ def _ot_epsilon(Z0:np.ndarray, quantile:float, mult:float, rng, max_rows:int=200
     c = c[c > 0]
     return mult * float(torch.quantile(c, quantile)) if len(c) else mult
 
-def _ot_optimise(X, miss, eps, n_iter, batch, lr, scaling, verbose, desc, reference=None):
-    "Fill `X[miss]` (a tensor) by RMSprop on the Sinkhorn divergence between random batches of `X` (or against batches of `reference`)."
+def _ot_optimise(X, miss, eps, n_iter, batch, lr, scaling, verbose, desc, rng:torch.Generator, reference=None):
+    "Fill `X[miss]` (a tensor) by RMSprop on the Sinkhorn divergence between random batches of `X` (or against batches of `reference`), drawn by `rng`."
     n = len(X)
     imps = X[miss].clone().requires_grad_(True)
     opt = torch.optim.RMSprop([imps], lr=lr)
@@ -504,9 +529,9 @@ def _ot_optimise(X, miss, eps, n_iter, batch, lr, scaling, verbose, desc, refere
     losses = []
     for _ in progress(range(n_iter), verbose, desc):
         Xf = X.masked_scatter(miss, imps)
-        i = torch.randperm(n, device=X.device)[:b]
-        if reference is None: j = torch.randperm(n, device=X.device)[:b]; other = Xf[j]
-        else: other = reference[torch.randperm(len(reference), device=X.device)[:min(batch, len(reference))]]
+        i = torch.randperm(n, device=X.device, generator=rng)[:b]
+        if reference is None: j = torch.randperm(n, device=X.device, generator=rng)[:b]; other = Xf[j]
+        else: other = reference[torch.randperm(len(reference), device=X.device, generator=rng)[:min(batch, len(reference))]]
         loss = sinkhorn_divergence(Xf[i], other, eps, scaling)
         if torch.isfinite(loss):
             opt.zero_grad(); loss.backward(); opt.step()
@@ -518,6 +543,7 @@ def _ot_optimise(X, miss, eps, n_iter, batch, lr, scaling, verbose, desc, refere
 class OTImputer(Imputer):
     "Batch Sinkhorn imputation (Muzellec et al., 2020): missing entries optimised to make random batches alike (categorical ones one-hot)."
     handles_categorical = True
+    thread_safe = True           # its own torch generator, seeded for each call
     def __init__(self,
                  n_iter=2000,         # RMSprop steps
                  batch_size=128,      # rows per batch (at most half the table)
@@ -539,12 +565,12 @@ class OTImputer(Imputer):
         return dict(n_iter=check_int(self.n_iter, "n_iter"), batch=check_int(self.batch_size, "batch_size"),
                     lr=check_real(self.lr, "lr", 0, low_open=True), scaling=check_real(self.scaling, "scaling", 0, 1, True, True))
 
-    def _start(self, Z, mask):
-        "The table as a tensor with holes at the fitted column means plus noise, and the hole mask."
+    def _start(self, Z, mask, rng:torch.Generator):
+        "The table as a tensor with holes at the fitted column means plus noise (from `rng`), and the hole mask."
         Z0 = np.where(mask, Z, self.means_)
         X = torch.as_tensor(Z0, dtype=torch.float32, device=self.device_)
         miss = torch.as_tensor(~mask, device=self.device_)
-        return X + self.noise * torch.randn_like(X) * miss, miss
+        return X + self.noise * torch.randn(X.shape, dtype=X.dtype, device=X.device, generator=rng) * miss, miss
 
     def _fit_impute(self, Z, mask):
         Z, mask = _design(self, Z)                              # one-hot indicators for categorical columns
@@ -553,9 +579,10 @@ class OTImputer(Imputer):
         q = check_real(self.eps_quantile, "eps_quantile", 0, 1)
         self.means_ = np.nanmean(Z, 0)
         self.eps_ = _ot_epsilon(np.where(mask, Z, self.means_), q, mult, np.random.default_rng(self.seed_))
-        X, miss = self._start(Z, mask)
+        rng = _torch_generators(self.seed_, self.device_)[1]      # the fit's source of randomness, its own (threads can fit at once)
+        X, miss = self._start(Z, mask, rng)
         if miss.any():
-            X, self.losses_ = _ot_optimise(X, miss, self.eps_, kw["n_iter"], kw["batch"], kw["lr"], kw["scaling"], self.verbose, "OT")
+            X, self.losses_ = _ot_optimise(X, miss, self.eps_, kw["n_iter"], kw["batch"], kw["lr"], kw["scaling"], self.verbose, "OT", rng)
         else: self.losses_ = np.zeros(0)
         self.imputed_ = X                                  # the fitted table: the reference sample for new rows
         return self.encoder_.collapse(X.double().cpu().numpy())
@@ -565,8 +592,9 @@ class OTImputer(Imputer):
     def _impute(self, Z, mask):
         Z, mask = _design(self, Z)
         kw = self._check()
-        X, miss = self._start(Z, mask)
-        X, _ = _ot_optimise(X, miss, self.eps_, kw["n_iter"], kw["batch"], kw["lr"], kw["scaling"], self.verbose, "OT (new rows)",
+        rng = _torch_generators(self.seed_, self.device_)[1]
+        X, miss = self._start(Z, mask, rng)
+        X, _ = _ot_optimise(X, miss, self.eps_, kw["n_iter"], kw["batch"], kw["lr"], kw["scaling"], self.verbose, "OT (new rows)", rng,
                             reference=self.imputed_)
         return self.encoder_.collapse(X.double().cpu().numpy())
 
@@ -591,6 +619,7 @@ def wide_chain(d:int,   # the table's columns
 class AutoImputer(Imputer):
     "The candidate imputer with the lowest error on held-out observed entries, per column where one is clearly better (a selection as in HyperImpute)."
     handles_categorical = True
+    thread_safe = True           # as thread-safe as its fitted candidates (`core._thread_safe` looks inside)
     def __init__(self,
                  candidates=("mean", "knn", "mice", "missforest"),  # registry names of the imputers to choose from (on a table wider than `wide_columns`, MICE as `wide_candidate` sets it)
                  holdout=0.1,            # share of each incomplete column's observed entries held out in each draw to score them

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse, ast, bz2, codecs, contextlib, csv, gzip, io, lzma, os, pickle, re, shutil, subprocess, sys, tempfile, time, warnings
 from pathlib import Path
 import numpy as np, pandas as pd
-from .core import Imputer, _partition_lock, _warm_refits, make_imputer, available_imputers, check_int, check_jobs, progress
+from .core import Imputer, _lock_for, _warm_refits, make_imputer, available_imputers, check_int, check_jobs, progress
 from .datasets import dataset_info, list_datasets
 from . import benchmark, __version__
 
@@ -669,7 +669,7 @@ def _impute_in_chunks(inp, out, m, chunksize, read, draws=None, verbose=False, h
     return rows, imputed
 
 def _partition(text, model, draws=None, lock=None, partition_info=None):
-    "`_impute_chunk` of a Dask partition, on the partition's number as its stream (Dask passes `partition_info`); with `draws`, its copies stacked; `lock` held meanwhile (`core._partition_lock`: one partition at a time in a worker process)."
+    "`_impute_chunk` of a Dask partition, on the partition's number as its stream (Dask passes `partition_info`); with `draws`, its copies stacked; `lock` held meanwhile (`core._lock_for`: one partition at a time in a worker process, or None)."
     if not isinstance(text.index, pd.RangeIndex):      # the block's first row was longer than the header: pandas made its first field an index
         raise pd.errors.ParserError("a row has more fields than the header")
     with lock or contextlib.nullcontext(): out = _impute_chunk(text, model, 0 if partition_info is None else partition_info["number"], draws)
@@ -706,13 +706,13 @@ def _impute_on_dask(inp, out, m, chunksize, read, scheduler, draws=None, header=
             if enc != read["encoding"]:                                                   # writes: the byte-order mark once, here
                 out.write_bytes(_MODULES[comp].compress(codecs.BOM_UTF8) if comp else codecs.BOM_UTF8); first = "at"
             if draws is None:
-                done = ddf.map_partitions(_partition, m, None, _partition_lock(), meta=ddf._meta)
+                done = ddf.map_partitions(_partition, m, None, _lock_for(m), meta=ddf._meta)
                 done.to_csv(str(out), single_file=True, index=False, sep=read["sep"], encoding=enc, mode=first, header=header,
                             compression=comp, lineterminator=eol)
             else:
                 _warm_refits(m["imputer"], draws)                  # the m refits made once, here, and sent with the model
                 meta = ddf._meta.assign(**{DRAW_COLUMN: pd.Series(dtype="int64")})[[DRAW_COLUMN] + list(ddf.columns)]
-                done = ddf.map_partitions(_partition, m, draws, _partition_lock(), meta=meta).persist()   # the cluster holds the m copies while they are written
+                done = ddf.map_partitions(_partition, m, draws, _lock_for(m), meta=meta).persist()   # the cluster holds the m copies while they are written
                 for j in range(1, draws + 1):                      # copy j's partitions in order, then copy j + 1's: the long format
                     done[done[DRAW_COLUMN] == j].to_csv(str(out), single_file=True, index=False, sep=read["sep"], mode=first if j == 1 else "at",
                                                         header=header if j == 1 else False, encoding=enc, compression=comp,

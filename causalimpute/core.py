@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #be1f40cd
 from __future__ import annotations
-import contextlib, copy, math, numbers, uuid, warnings
+import contextlib, copy, math, numbers, threading, uuid, warnings
 import numpy as np, pandas as pd
 import torch
 from fastcore.basics import patch
@@ -445,9 +445,18 @@ def torch_threads(n,           # torch threads inside the block (None: leave the
     "Run a block with `n` torch threads when `device` is the CPU (None: leave the setting alone); the caller's setting is restored on exit."
     if n is None or (device is not None and torch.device(device).type != "cpu"):
         yield; return
-    before = torch.get_num_threads(); torch.set_num_threads(n)
+    mine = _THREADS.__dict__.setdefault("open", [])       # this thread's open blocks' numbers, innermost last
+    with _THREADS_LOCK:
+        if _THREADS_OPEN[0] == 0: _THREADS_OPEN[1] = torch.get_num_threads()   # the first block in the process: the setting before
+        _THREADS_OPEN[0] += 1; mine.append(n); torch.set_num_threads(n)
     try: yield
-    finally: torch.set_num_threads(before)
+    finally:
+        with _THREADS_LOCK:
+            mine.pop(); _THREADS_OPEN[0] -= 1
+            if mine: torch.set_num_threads(mine[-1])                          # back to this thread's enclosing block
+            elif _THREADS_OPEN[0] == 0: torch.set_num_threads(_THREADS_OPEN[1])  # the last block in the process: the setting before
+
+_THREADS, _THREADS_LOCK, _THREADS_OPEN = threading.local(), threading.Lock(), [0, None]   # (blocks open in the process, setting before)
 
 # %% ../nbs/00_core.ipynb #f624ad8a
 def progress(iterable,     # what to iterate over
@@ -576,6 +585,8 @@ def finish(est,    # the fitted imputer (its `scaler_` maps standardised values 
 class Imputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     "Base class of every imputer: validation, scaling, pandas round trip, seeds and the invariants; subclasses fill holes."
     handles_categorical = False    # a subclass that imputes categorical columns says so; the others refuse mixed tables clearly
+    thread_safe = False            # a subclass whose randomness is its own generators' (not torch's global one) and whose transform
+                                   # changes nothing in the fitted model says so: threads may then impute with it at once
 
     def __init__(self,
                  seed=None,        # random seed (int) for a reproducible result; None draws a fresh one
@@ -775,7 +786,7 @@ def _imputed_partition(part:pd.DataFrame, # a partition of the Dask DataFrame
                        imp,               # the fitted imputer
                        meta:pd.DataFrame, # the answer's empty frame (`_imputed_meta`)
                        n_draws=None,      # None: `transform`; m: `sample`, the m draws side by side, their columns numbered
-                       lock=None,         # held while imputing: one partition at a time in a process (torch's generator is the process's)
+                       lock=None,         # held while imputing (`_lock_for`): one partition at a time in a process, or None
                        partition_info=None, # Dask's: the partition's number, its stream
                       ) -> pd.DataFrame:
     "One partition imputed on its own stream: the table of `transform`, or the `n_draws` tables of `sample` side by side."
@@ -814,17 +825,29 @@ def _partition_lock():
     from dask.utils import SerializableLock
     return SerializableLock("causalimpute-partitions")
 
+def _thread_safe(obj) -> bool:
+    "Whether the imputers in `obj` (an imputer: itself and its fitted ones, a baseline or candidates; dicts, lists, tuples) are all `thread_safe`."
+    if isinstance(obj, Imputer):
+        return type(obj).thread_safe is True and all(_thread_safe(v) for k, v in vars(obj).items() if k.endswith("_"))
+    if type(obj) is dict: return all(_thread_safe(v) for v in obj.values())
+    if type(obj) in (list, tuple): return all(_thread_safe(v) for v in obj)
+    return True
+
+def _lock_for(est):
+    "The lock a partition of `est` is imputed under: none where it is `thread_safe` through and through, else `_partition_lock()`."
+    return None if _thread_safe(est) else _partition_lock()
+
 def _transform_dask(est, X):
     "`est.transform` of each partition of the Dask DataFrame `X`, partition k on stream k: a lazy Dask DataFrame."
     meta = _dask_meta(est, X)
-    return X.map_partitions(_imputed_partition, est, meta, None, _partition_lock(), meta=meta)
+    return X.map_partitions(_imputed_partition, est, meta, None, _lock_for(est), meta=meta)
 
 def _sample_dask(est, X, n_draws:int) -> list:
     "`est.sample` of each partition of the Dask DataFrame `X`, partition k on stream k: `n_draws` lazy Dask DataFrames."
     meta = _dask_meta(est, X)
     if type(est)._sample is Imputer._sample: est._sample(None, None, n_draws)   # a deterministic imputer refuses now, not on a worker
     _warm_refits(est, n_draws)
-    wide = X.map_partitions(_imputed_partition, est, meta, n_draws, _partition_lock(), meta=_side_by_side([meta] * n_draws))
+    wide = X.map_partitions(_imputed_partition, est, meta, n_draws, _lock_for(est), meta=_side_by_side([meta] * n_draws))
     return [wide.map_partitions(_draw_columns, j, list(meta.columns), meta=meta) for j in range(n_draws)]
 
 # %% ../nbs/00_core.ipynb #3a03beae

@@ -124,6 +124,7 @@ def _expand_mask(mask, encoder):
 class MIRI(Imputer):
     "Mutual-information-reducing iterations: impute from the current table's conditionals, learned by a rectified flow, round after round."
     handles_categorical = True
+    thread_safe = True           # its own generators, seeded for each call, not torch's global one
     def __init__(self,
                  preset="default",     # "default" (a regression start, batches of 64), "fast" (a noise start, batches of 256: 1.6-3.1x faster on tables of up to 1,000 rows, higher error), "accurate" (= "default") or "reference" (the published settings); the arguments below override it
                  n_rounds=None,        # MIRI rounds (reimputations)

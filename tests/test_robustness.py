@@ -5,7 +5,8 @@
   also on entirely missing new rows at transform; plus a list of odd but valid tables (huge/tiny values, constant columns, duplicate
   column names, MultiIndex columns, nullable dtypes, lists, object arrays);
 - bad input and absurd parameters: the documented `ValueError` / `TypeError`, naming the argument or column, raised by causalimpute;
-- determinism: the same seed gives bit-identical output on the CPU, in one process and across processes;
+- determinism: the same seed gives bit-identical output on the CPU, in one process and across processes; no result depends on torch's
+  global generator, and threads imputing with one fitted model at once get the one-by-one tables (every imputer is `thread_safe`);
 - persistence: a fitted imputer pickles (and `torch.save`s) and the reloaded one transforms identically; its pickled torch state is on
   the CPU, and a model whose state says it was fitted on a GPU loads on this CPU-only machine;
 - scikit-learn conformance: `parametrize_with_checks` over every imputer, with the checks that cannot pass listed with the reason.
@@ -15,7 +16,8 @@ constructor settings per registry name (settings for a name that is not register
 that each setting named for a registered imputer is one of its parameters, so a renamed argument cannot silently fall back to a slow
 default).
 """
-import hashlib, inspect, io, json, os, pickle, subprocess, sys, warnings
+import contextlib, hashlib, inspect, io, json, os, pickle, subprocess, sys, warnings
+from concurrent.futures import ThreadPoolExecutor
 import numpy as np, pandas as pd
 import pytest
 import torch
@@ -510,6 +512,31 @@ def test_dask_dataframe(name):
     want = pd.concat([imp.with_stream(k).transform(D.partitions[k].compute()) for k in range(3)])
     pd.testing.assert_frame_equal(got, want, check_exact=True)
 
+
+
+def _results(name, X, new):
+    "A fit's transform of new rows, and sample of them where the imputer draws; then fit_transform of a fresh one."
+    imp = small(name).fit(X); out = [imp.transform(new)]
+    if type(imp)._sample is not core.Imputer._sample: out += imp.sample(new, 2)
+    return out + [small(name).fit_transform(X)]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_thread_safe(name, monkeypatch):
+    "Every imputer says it is thread-safe, and is: no result depends on torch's global generator, and four threads imputing with one fitted model get the tables of one after another."
+    assert _cls(name).thread_safe is True
+    X, new = frame(table(n=24, d=4, seed=1)), frame(table(n=18, d=4, rate=0.5, seed=2))
+    with monkeypatch.context() as mp:                # torch's global generator left unseeded: differently seeded before each run
+        mp.setattr(core, "torch_seed", lambda seed, device=None: contextlib.nullcontext())
+        runs = []
+        for g in (1, 2):
+            torch.manual_seed(g); runs.append(_results(name, X, new))
+    for a, b in zip(*runs): pd.testing.assert_frame_equal(a, b, check_exact=True)
+    imp = small(name).fit(X); assert core._thread_safe(imp) and core._lock_for(imp) is None
+    chunks = [new.iloc[k::6] for k in range(6)]
+    alone = [imp.with_stream(k).transform(c) for k, c in enumerate(chunks)]
+    with ThreadPoolExecutor(4) as pool: got = list(pool.map(lambda k: imp.with_stream(k).transform(chunks[k]), range(6)))
+    for a, b in zip(got, alone): pd.testing.assert_frame_equal(a, b, check_exact=True)
 
 def test_dask_cluster_draws():
     "MIRI's bootstrap draws of a Dask DataFrame on a two-process cluster: the same tables as one partition after another here."
