@@ -228,9 +228,11 @@ def codes(self:TableEncoder,
         c = s.astype(object).map(self._index[j]).to_numpy(dtype=np.float64, na_value=np.nan)
         new = obs & np.isnan(c)
         if new.any():
-            lv = self.levels[j]
-            raise ValueError(f"{_colname(X, j)} of {what} has the level {s.to_numpy(dtype=object)[new][0]!r}, not seen at fit "
-                             f"(levels seen: {', '.join(map(repr, lv[:10]))}{', ...' if len(lv) > 10 else ''})")
+            lv, v = self.levels[j], s.to_numpy(dtype=object)[new][0]
+            as_text = [u for u in lv if not isinstance(u, str) and str(u) == v]      # e.g. 'True' where the fit saw the bool True
+            hint = f"; it is the text of the level {as_text[0]!r} ({type(as_text[0]).__name__}): give the column its type at fit" if as_text else ""
+            raise ValueError(f"{_colname(X, j)} of {what} has the level {v!r}, not seen at fit "
+                             f"(levels seen: {', '.join(map(repr, lv[:10]))}{', ...' if len(lv) > 10 else ''}){hint}")
         out[:, j] = np.where(obs, c, np.nan)
     return out
 
@@ -768,18 +770,38 @@ def _warm_refits(imp, n_draws:int):
         for _ in imp._bootstrap_refits(n_draws): pass
 
 def _imputed_meta(est, meta:pd.DataFrame) -> pd.DataFrame:
-    "The empty frame of what `est.transform` makes of a Dask DataFrame whose meta is `meta`: its dtypes, with nullable integer numbers as float64."
+    "The empty frame of what `est.transform` makes of a Dask DataFrame whose meta is `meta`: its dtypes, with nullable integer numbers and numbers that Dask made text as float64."
     out = meta.copy()
     for j, dt in enumerate(meta.dtypes):
-        if not est.encoder_.categorical[j] and pd.api.types.is_integer_dtype(dt) and isinstance(dt, pd.api.extensions.ExtensionDtype):
+        if not est.encoder_.categorical[j] and (isinstance(dt, pd.StringDtype) or
+                                                (pd.api.types.is_integer_dtype(dt) and isinstance(dt, pd.api.extensions.ExtensionDtype))):
             out.isetitem(j, out.iloc[:, j].astype(np.float64))
     return out
 
 def _as_meta(out:pd.DataFrame, meta:pd.DataFrame) -> pd.DataFrame:
-    "A partition's answer in the dtypes of `meta` where they differ as `transform` may make them (integers without holes, yes/no objects as bool)."
+    "A partition's answer in the dtypes of `meta` where they differ as `transform` may make them (integers without holes, yes/no objects as bool, levels that `_from_dask_text` took from text)."
     for j, (a, b) in enumerate(zip(out.dtypes, meta.dtypes)):
-        if a != b and ((b == np.float64 and pd.api.types.is_integer_dtype(a)) or b == object):
+        if a != b and ((b == np.float64 and pd.api.types.is_integer_dtype(a)) or b == object or isinstance(b, pd.StringDtype)):
             out.isetitem(j, out.iloc[:, j].astype(b))
+    return out
+
+def _from_dask_text(est, part:pd.DataFrame) -> pd.DataFrame:
+    "`part` with the columns that Dask made text back as the fit saw them: a categorical one's texts as the levels they write ('True': True, where no two levels share a text), a numeric one's as numbers (where every text is one)."
+    out = part
+    for j, lv in enumerate(est.encoder_.levels):
+        s = part.iloc[:, j]
+        if not isinstance(s.dtype, pd.StringDtype): continue
+        if lv is None:                                      # numeric at fit
+            num = pd.to_numeric(s, errors="coerce")
+            if (num.isna() & s.notna()).any(): continue     # a text that is no number: the error says the column is not numeric
+            new = num.astype(np.float64)
+        elif all(isinstance(v, str) for v in lv): continue
+        else:
+            back = {str(v): v for v in lv}
+            if len(back) < len(lv): continue                # two levels with one text: the level error says which
+            new = s.astype(object).map(lambda v: back.get(v, v) if isinstance(v, str) else v)   # an unseen text stays, for the error
+        if out is part: out = part.copy()
+        out.isetitem(j, new)
     return out
 
 def _imputed_partition(part:pd.DataFrame, # a partition of the Dask DataFrame
@@ -793,6 +815,7 @@ def _imputed_partition(part:pd.DataFrame, # a partition of the Dask DataFrame
     s = imp.with_stream(0 if partition_info is None else partition_info["number"])
     if not len(part): fills = [part.copy()] * (n_draws or 1)                 # an empty partition (a filter kept none of its rows)
     else:
+        part = _from_dask_text(imp, part)
         with lock or contextlib.nullcontext(): fills = [s.transform(part)] if n_draws is None else s.sample(part, n_draws)
     return _as_meta(fills[0], meta) if n_draws is None else _side_by_side([_as_meta(F, meta) for F in fills])
 
