@@ -261,6 +261,7 @@ class MICE(Imputer):
     "Multiple imputation by chained equations (`BayesianRidge`; a logistic regression for categorical columns), averaged over imputations."
     handles_categorical = True
     thread_safe = True           # each call restarts copies of the chains' generators, never the fitted ones
+    holds_gil = True             # scikit-learn's chained equations: Python loops (a Dask DataFrame's partitions take turns, chapter 0)
     def __init__(self,
                  n_imputations=10,       # number of imputations averaged (Rubin's point estimate); 1 when `sample_posterior` is False
                  max_iter=10,            # rounds of the chained equations
@@ -325,6 +326,7 @@ class MissForest(Imputer):
     "Round-robin imputation with tree ensembles (a classifier for categorical columns); defaults as in MIRACLE's experiments."
     handles_categorical = True
     thread_safe = True
+    holds_gil = True             # scikit-learn's chained equations, as MICE's
     def __init__(self,
                  n_estimators=10,          # trees per forest
                  max_depth=5,              # depth limit of each tree (None: fully grown)

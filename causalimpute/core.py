@@ -589,6 +589,8 @@ class Imputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     handles_categorical = False    # a subclass that imputes categorical columns says so; the others refuse mixed tables clearly
     thread_safe = False            # a subclass whose randomness is its own generators' (not torch's global one) and whose transform
                                    # changes nothing in the fitted model says so: threads may then impute with it at once
+    holds_gil = False              # a subclass whose transform is mostly Python loops (which hold Python's GIL) says so: threads
+                                   # imputing with it at once only slow each other, and a Dask DataFrame's partitions take turns
 
     def __init__(self,
                  seed=None,        # random seed (int) for a reproducible result; None draws a fresh one
@@ -848,17 +850,24 @@ def _partition_lock():
     from dask.utils import SerializableLock
     return SerializableLock("causalimpute-partitions")
 
-def _thread_safe(obj) -> bool:
-    "Whether the imputers in `obj` (an imputer: itself and its fitted ones, a baseline or candidates; dicts, lists, tuples) are all `thread_safe`."
+def _imputers_in(obj):
+    "The imputers in `obj`: an imputer and those it fitted (a baseline, candidates), recursively; inside dicts, lists and tuples too."
     if isinstance(obj, Imputer):
-        return type(obj).thread_safe is True and all(_thread_safe(v) for k, v in vars(obj).items() if k.endswith("_"))
-    if type(obj) is dict: return all(_thread_safe(v) for v in obj.values())
-    if type(obj) in (list, tuple): return all(_thread_safe(v) for v in obj)
-    return True
+        yield obj
+        for k, v in vars(obj).items():
+            if k.endswith("_"): yield from _imputers_in(v)
+    elif type(obj) is dict:
+        for v in obj.values(): yield from _imputers_in(v)
+    elif type(obj) in (list, tuple):
+        for v in obj: yield from _imputers_in(v)
+
+def _thread_safe(obj) -> bool:
+    "Whether the imputers in `obj` (itself, a baseline, candidates; dicts, lists, tuples of them) are all `thread_safe`."
+    return all(type(i).thread_safe is True for i in _imputers_in(obj))
 
 def _lock_for(est):
-    "The lock a partition of `est` is imputed under: none where it is `thread_safe` through and through, else `_partition_lock()`."
-    return None if _thread_safe(est) else _partition_lock()
+    "The lock a partition of `est` is imputed under: None where its imputers are all `thread_safe` and none `holds_gil` (partitions at once in threads), else `_partition_lock()`."
+    return None if all(type(i).thread_safe is True and not type(i).holds_gil for i in _imputers_in(est)) else _partition_lock()
 
 def _transform_dask(est, X):
     "`est.transform` of each partition of the Dask DataFrame `X`, partition k on stream k: a lazy Dask DataFrame."
