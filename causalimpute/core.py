@@ -600,6 +600,10 @@ class Imputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 ):
         self.seed, self.device, self.verbose, self.categorical = seed, device, verbose, categorical
 
+    def _torch_seeded(self, seed:int):
+        "`torch_seed(seed)` around a hook of an imputer that may draw from torch's global generator; nothing for a `thread_safe` one, which never touches it."
+        return contextlib.nullcontext() if type(self).thread_safe is True else torch_seed(seed, self.device_)
+
     # --- hooks for subclasses -------------------------------------------------
     def _fit(self, Z, mask): pass
     def _impute(self, Z, mask): raise NotImplementedError(f"{type(self).__name__} must implement _impute(Z, mask)")
@@ -611,7 +615,7 @@ class Imputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         "Learn to impute from `X` (ndarray or DataFrame, NaN = missing); returns `self`."
         values, mask, Z = _setup_fit(self, X)
-        with torch_seed(self.seed_, self.device_): self._fit(Z, mask)
+        with self._torch_seeded(self.seed_): self._fit(Z, mask)
         return self
 
     def transform(self, X):
@@ -620,13 +624,13 @@ class Imputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         values, mask = validate_for(self, X, reset=False)
         if mask.all(): return self.encoder_.restore(X, values, mask)
         Z = self.scaler_.transform(values)
-        with torch_seed(self.seed_, self.device_): Z_hat = self._impute(Z, mask)
+        with self._torch_seeded(self.seed_): Z_hat = self._impute(Z, mask)
         return finish(self, X, values, mask, Z_hat)
 
     def fit_transform(self, X, y=None):
         "Fit to `X` and return its imputation (for some methods a by-product of fitting, cheaper than `fit(X).transform(X)`)."
         values, mask, Z = _setup_fit(self, X)
-        with torch_seed(self.seed_, self.device_): Z_hat = self._fit_impute(Z, mask)
+        with self._torch_seeded(self.seed_): Z_hat = self._fit_impute(Z, mask)
         return finish(self, X, values, mask, Z_hat)
 
 # %% ../nbs/00_core.ipynb #97688199
@@ -709,7 +713,7 @@ def sample(self:Imputer,
     if _is_dask(X): return _sample_dask(self, X, n_draws)
     values, mask = validate_for(self, X, reset=False)
     Z = self.scaler_.transform(values)
-    with torch_seed(self.seed_ + 1, self.device_): fills = self._sample(Z, mask, n_draws)
+    with self._torch_seeded(self.seed_ + 1): fills = self._sample(Z, mask, n_draws)
     return [finish(self, X, values, mask, F) for F in fills]
 
 # %% ../nbs/00_core.ipynb #27a9df75

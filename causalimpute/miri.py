@@ -214,9 +214,13 @@ def miri_config(est,             # a MIRI (its arguments are read, never changed
 def _new_net(c, d, device, generator):
     "A fresh velocity network for a design of `d` coordinates as the settings `c` say, on `device`, its weights drawn from `generator`."
     n_in = 2 * d if c["conditioning"] == "clean" else 3 * d
-    if c.get("velocity", "mlp") == "conv": net = ImageVelocity(n_in, c["image_shape"], c["hidden"], c["depth"])
-    else: net = VelocityMLP(n_in, d, c["hidden"], c["depth"], c["n_freq"])
-    return init_weights(net.to(device), generator)
+    with torch.device("meta"):                         # made without drawing from torch's global generator
+        if c.get("velocity", "mlp") == "conv": net = ImageVelocity(n_in, c["image_shape"], c["hidden"], c["depth"])
+        else: net = VelocityMLP(n_in, d, c["hidden"], c["depth"], c["n_freq"])
+    net = net.to_empty(device=device)
+    for mod in net.modules():                          # the layers without random weights (GroupNorm: ones, zeros) as torch makes them
+        if not isinstance(mod, (nn.Linear, nn.modules.conv._ConvNd)) and callable(getattr(mod, "reset_parameters", None)): mod.reset_parameters()
+    return init_weights(net, generator)
 
 # %% ../nbs/10_miri.ipynb #fc4a9064
 def _cosine_to_tenth(opt, n_steps):
