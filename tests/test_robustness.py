@@ -514,6 +514,25 @@ def test_dask_dataframe(name):
 
 
 
+
+@pytest.mark.parametrize("name", NAMES)
+def test_dask_text_columns(name):
+    "A yes/no column with holes (objects in pandas) and numbers held as objects, which Dask makes text: the pandas answer, in Dask's dtypes."
+    import dask, dask.dataframe as dd
+    def mixed(X, seed):
+        rng = np.random.default_rng(seed); n = len(X)
+        yes = pd.Series(rng.random(n) < 0.5, dtype=object).mask(rng.random(n) < 0.3)           # True, False, NaN: objects
+        num = pd.Series(rng.integers(0, 5, n), dtype=object).mask(rng.random(n) < 0.3)          # whole numbers as objects
+        return frame(X).assign(yes=yes.to_numpy(), num=num.to_numpy())
+    X, new = mixed(table(n=30, d=3, seed=1), 1), mixed(table(n=12, d=3, rate=0.5, seed=2), 2)
+    X.loc[0, ["yes", "num"]] = [True, 1]; X.loc[1, "yes"] = False                              # both levels seen at fit
+    D = dd.from_pandas(new, npartitions=3)
+    assert all(isinstance(D.dtypes[c], pd.StringDtype) for c in ("yes", "num"))
+    imp = small(name).fit(X)
+    with dask.config.set(scheduler="threads", num_workers=3): got = imp.transform(D).compute()
+    want = pd.concat([imp.with_stream(k).transform(new.iloc[D.divisions[k]:D.divisions[k + 1] + (k == 2)]) for k in range(3)])
+    pd.testing.assert_frame_equal(got, want.astype({"yes": D.dtypes["yes"], "num": np.float64}), check_exact=True)
+
 def _results(name, X, new):
     "A fit's transform of new rows, and sample of them where the imputer draws; then fit_transform of a fresh one."
     imp = small(name).fit(X); out = [imp.transform(new)]
