@@ -16,6 +16,7 @@ from sklearn.base import clone
 from sklearn.linear_model import BayesianRidge, LogisticRegression
 from sklearn.ensemble import ExtraTreesRegressor, RandomForestRegressor, ExtraTreesClassifier, RandomForestClassifier
 import pandas as pd
+from .flow import seeded_module
 from .core import Imputer, register_imputer, child_imputer, holdout_mask, progress, check_int, check_real, check_choice, check_bool, check_jobs, run_jobs
 
 # %% auto #0
@@ -375,13 +376,10 @@ def _torch_generators(seed:int, device) -> tuple:
 
 def _mlp(d_in:int, width:int, d_out:int, rng:torch.Generator) -> nn.Sequential:
     "GAIN's three-layer network: ReLU hidden layers, sigmoid output, Xavier-initialised weights, all drawn from `rng` (a CPU generator)."
-    with torch.device("meta"):                                   # made without drawing from torch's global generator
-        net = nn.Sequential(nn.Linear(d_in, width), nn.ReLU(), nn.Linear(width, width), nn.ReLU(), nn.Linear(width, d_out), nn.Sigmoid())
-    linear = [layer for layer in net.to_empty(device="cpu") if isinstance(layer, nn.Linear)]
-    for layer in linear:                                         # torch's default draws first, which Xavier's replace: the numbers
-        nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=rng)   # GAIN had when it drew them from the global generator
-        nn.init.uniform_(layer.bias, -layer.in_features ** -0.5, layer.in_features ** -0.5, generator=rng)
-    for layer in linear: nn.init.xavier_normal_(layer.weight, generator=rng); nn.init.zeros_(layer.bias)
+    net = seeded_module(lambda: nn.Sequential(nn.Linear(d_in, width), nn.ReLU(), nn.Linear(width, width), nn.ReLU(),
+                                              nn.Linear(width, d_out), nn.Sigmoid()), rng)   # torch's default draws first, which
+    for layer in net:                                            # Xavier's replace: the numbers GAIN had from the global generator
+        if isinstance(layer, nn.Linear): nn.init.xavier_normal_(layer.weight, generator=rng); nn.init.zeros_(layer.bias)
     return net
 
 def _uniform(x, rng:torch.Generator):
@@ -621,7 +619,7 @@ def wide_chain(d:int,   # the table's columns
 class AutoImputer(Imputer):
     "The candidate imputer with the lowest error on held-out observed entries, per column where one is clearly better (a selection as in HyperImpute)."
     handles_categorical = True
-    thread_safe = True           # as thread-safe as its fitted candidates (`core._thread_safe` looks inside)
+    thread_safe = True           # as thread-safe as its fitted candidates (`core._lock_for` looks inside)
     def __init__(self,
                  candidates=("mean", "knn", "mice", "missforest"),  # registry names of the imputers to choose from (on a table wider than `wide_columns`, MICE as `wide_candidate` sets it)
                  holdout=0.1,            # share of each incomplete column's observed entries held out in each draw to score them

@@ -865,10 +865,6 @@ def _imputers_in(obj):
     elif type(obj) in (list, tuple):
         for v in obj: yield from _imputers_in(v)
 
-def _thread_safe(obj) -> bool:
-    "Whether the imputers in `obj` (itself, a baseline, candidates; dicts, lists, tuples of them) are all `thread_safe`."
-    return all(type(i).thread_safe is True for i in _imputers_in(obj))
-
 def _lock_for(est):
     "The lock a partition of `est` is imputed under: None where its imputers are all `thread_safe` and none `holds_gil` (partitions at once in threads), else `_partition_lock()`."
     return None if all(type(i).thread_safe is True and not type(i).holds_gil for i in _imputers_in(est)) else _partition_lock()

@@ -12,8 +12,8 @@ from .core import check_int, check_choice
 
 # %% auto #0
 __all__ = ['SOLVERS', 'interpolate', 'rectified_flow_loss', 'gaussian_velocity', 'euler_solve', 'heun_solve', 'solve_flow',
-           'time_features', 'VelocityMLP', 'VelocityConv', 'init_weights', 'train_flow', 'level_vertices', 'dequantise',
-           'argmax_levels', 'snap_to_vertices']
+           'time_features', 'VelocityMLP', 'VelocityConv', 'init_weights', 'seeded_module', 'train_flow',
+           'level_vertices', 'dequantise', 'argmax_levels', 'snap_to_vertices']
 
 # %% ../nbs/09_rectified_flow.ipynb #b7d146a2
 def interpolate(x0:torch.Tensor, # source points, batch x ...
@@ -155,6 +155,17 @@ def init_weights(net:nn.Module,             # its Linear and Conv layers are re-
                 bound = 1 / math.sqrt(nn.init._calculate_fan_in_and_fan_out(mod.weight)[0])
                 nn.init.uniform_(mod.bias, -bound, bound, generator=generator)
     return net
+
+def seeded_module(build,                     # callable() -> nn.Module, e.g. a lambda that calls the network's class
+                  generator:torch.Generator, # the only source of randomness (on `device`)
+                  device="cpu",              # where the module's parameters live
+                 )->nn.Module:               # the module, its random weights drawn by `init_weights`
+    "`build()` made without touching torch's global random state: on the `meta` device, then on `device`, with its non-random layers reset and its Linear and Conv layers drawn from `generator`."
+    with torch.device("meta"): net = build()
+    net = net.to_empty(device=device)
+    for mod in net.modules():                # (GroupNorm: ones and zeros)
+        if not isinstance(mod, (nn.Linear, nn.modules.conv._ConvNd)) and callable(getattr(mod, "reset_parameters", None)): mod.reset_parameters()
+    return init_weights(net, generator)
 
 # %% ../nbs/09_rectified_flow.ipynb #b1ebc42d
 def train_flow(net:nn.Module,             # the velocity field: net(input, t) -> velocity

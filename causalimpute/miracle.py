@@ -165,7 +165,7 @@ class WindowAverage:
 class MIRACLE(Imputer):
     "MIRACLE (Kyono et al., 2021): refines a baseline imputation with a causally regularised network over features and missingness indicators."
     handles_categorical = True     # a categorical column is one node: one-hot inputs as one group, a softmax head
-    thread_safe = True             # its own generators, seeded for each call (with its baseline's safety: `core._thread_safe`)
+    thread_safe = True             # its own generators, seeded for each call (with its baseline's: `core._lock_for` looks inside)
     def __init__(self,
                  baseline="auto",          # imputer to refine: a registry name ("auto": the best of mean, KNN, MICE, MissForest on held-out entries; "mean", "knn", "mice", "missforest", "gain", "ot") or an Imputer
                  hidden=32,                # width of the input and shared hidden layers

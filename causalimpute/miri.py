@@ -13,7 +13,7 @@ from . import baselines  # noqa: F401  (registers the imputers `init` names)
 from .baselines import WIDE_COLUMNS, wide_chain
 from .core import (Imputer, register_imputer, progress, make_imputer, torch_threads,
                                check_int, check_real, check_choice, check_bool, _stream_seed, _colname, check_columns, child_imputer, check_jobs)
-from .flow import (VelocityMLP, VelocityConv, interpolate, solve_flow, SOLVERS, init_weights, train_flow,
+from .flow import (VelocityMLP, VelocityConv, interpolate, solve_flow, SOLVERS, init_weights, seeded_module, train_flow,
                                level_vertices, dequantise, snap_to_vertices)
 
 # %% auto #0
@@ -214,13 +214,9 @@ def miri_config(est,             # a MIRI (its arguments are read, never changed
 def _new_net(c, d, device, generator):
     "A fresh velocity network for a design of `d` coordinates as the settings `c` say, on `device`, its weights drawn from `generator`."
     n_in = 2 * d if c["conditioning"] == "clean" else 3 * d
-    with torch.device("meta"):                         # made without drawing from torch's global generator
-        if c.get("velocity", "mlp") == "conv": net = ImageVelocity(n_in, c["image_shape"], c["hidden"], c["depth"])
-        else: net = VelocityMLP(n_in, d, c["hidden"], c["depth"], c["n_freq"])
-    net = net.to_empty(device=device)
-    for mod in net.modules():                          # the layers without random weights (GroupNorm: ones, zeros) as torch makes them
-        if not isinstance(mod, (nn.Linear, nn.modules.conv._ConvNd)) and callable(getattr(mod, "reset_parameters", None)): mod.reset_parameters()
-    return init_weights(net, generator)
+    if c.get("velocity", "mlp") == "conv": build = lambda: ImageVelocity(n_in, c["image_shape"], c["hidden"], c["depth"])
+    else: build = lambda: VelocityMLP(n_in, d, c["hidden"], c["depth"], c["n_freq"])
+    return seeded_module(build, generator, device)
 
 # %% ../nbs/10_miri.ipynb #fc4a9064
 def _cosine_to_tenth(opt, n_steps):
